@@ -1,0 +1,37 @@
+/**
+ * The shape of one CLI command: flags in, one options object out, one library call.
+ * Commands never call process.exit; `main` decides exit codes in one place.
+ */
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+  /** One line for --help. */
+  description: string;
+  /** Placeholder for --help, e.g. "PATH". */
+  arg?: string;
+}
+
+export interface ParsedArgs {
+  values: Record<string, string | boolean | string[] | boolean[] | undefined>;
+  positionals: string[];
+}
+
+export interface Command {
+  /** One line for the command list. */
+  summary: string;
+  /** Usage line without the leading "bento", e.g. "models get TAG [-o json]". */
+  usage: string;
+  /** Optional longer help text printed after the options. */
+  help?: string;
+  options?: Record<string, OptionSpec>;
+  /** How many positional arguments are allowed. */
+  positionals?: { min: number; max: number };
+  /** Returns the exit code (default 0). Throw a BentoError for a user mistake. */
+  run(args: ParsedArgs): Promise<number | void>;
+}
+
+/** Reads `-o json` / `--output json`; anything other than json or table is a user error. */
+export const OUTPUT_OPTION: Record<string, OptionSpec> = {
+  output: { type: 'string', short: 'o', arg: 'FORMAT', description: 'output format: table (default) or json' },
+};
