@@ -1,3 +1,4 @@
+import { BentoError } from '../errors.js';
 /**
  * The shape of one CLI command: flags in, one options object out, one library call.
  * Commands never call process.exit; `main` decides exit codes in one place.
@@ -35,3 +36,11 @@ export interface Command {
 export const OUTPUT_OPTION: Record<string, OptionSpec> = {
   output: { type: 'string', short: 'o', arg: 'FORMAT', description: 'output format: table (default) or json' },
 };
+
+/** The `-o` format of a list/get command; anything but table or json is a user error. */
+export function outputFormat(values: ParsedArgs['values']): 'json' | 'table' {
+  const o = values.output;
+  if (o === undefined || o === 'table') return 'table';
+  if (o === 'json') return 'json';
+  throw new BentoError('BAD_ARGUMENT', `-o/--output must be "table" or "json", not "${String(o)}"`);
+}

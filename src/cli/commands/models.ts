@@ -1,0 +1,175 @@
+/**
+ * `bento models list|get|delete|export|import`: flags → one call into the model store → output.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { BentoError } from '../../errors.js';
+import { listFiles } from '../../store/digest.js';
+import type { ModelInfo } from '../../store/model-info.js';
+import { assertUnused, deleteModel, exportModel as exportToFile, getModel, importModel as importFromFile, listModels } from '../../store/models.js';
+import { modelsRoot } from '../../store/home.js';
+import { formatTag } from '../../store/tag.js';
+import { OUTPUT_OPTION, type Command, type ParsedArgs } from '../command.js';
+
+function outputFormat(values: ParsedArgs['values']): 'json' | 'table' {
+  const o = values.output ?? 'table';
+  if (o !== 'json' && o !== 'table') throw new BentoError('BAD_ARGUMENT', `unknown output format "${String(o)}" (use json or table)`);
+  return o;
+}
+
+const json = (v: unknown): void => void process.stdout.write(JSON.stringify(v, null, 2) + '\n');
+
+async function dirSize(dir: string): Promise<number> {
+  let total = 0;
+  for (const rel of await listFiles(dir)) total += (await fs.stat(path.join(dir, rel))).size;
+  return total;
+}
+
+function humanSize(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+const when = (iso: string): string => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+const num = (v: number | undefined, digits: number): string => (typeof v === 'number' ? v.toFixed(digits) : '-');
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+export const list: Command = {
+  summary: 'list the models in the store, newest first',
+  usage: 'models list [NAME] [-o json]',
+  options: { ...OUTPUT_OPTION },
+  positionals: { min: 0, max: 1 },
+  async run({ values, positionals }) {
+    const format = outputFormat(values);
+    const models = await listModels(positionals[0]);
+    if (format === 'json') return json(models.map((m) => m.info));
+    if (models.length === 0) {
+      process.stdout.write(`no models${positionals[0] ? ` named "${positionals[0]}"` : ''} in ${modelsRoot()}\n`);
+      return;
+    }
+    const rows = [['TAG', 'SOURCE', 'MAE', 'ACCURACY', 'SIZE', 'CREATED']];
+    for (const { info, dir } of models) {
+      rows.push([
+        formatTag(info.name, info.version),
+        info.source,
+        num(info.metrics?.mean_absolute_error, 2),
+        num(info.metrics?.accuracy, 1),
+        humanSize(await dirSize(dir)),
+        when(info.creation_time),
+      ]);
+    }
+    process.stdout.write(table(rows));
+  },
+};
+
+function summary(info: ModelInfo, dir: string): string {
+  const kv = (o: Record<string, unknown> | undefined): string =>
+    Object.entries(o ?? {}).map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toPrecision(6) : JSON.stringify(v)}`).join(', ') || '-';
+  const tensor = (t: ModelInfo['signature']['inputs'][number]): string => `${t.name} ${t.dtype} [${t.shape.join(', ')}]`;
+  const lines = [
+    formatTag(info.name, info.version),
+    `  source:     ${info.source}`,
+    `  created:    ${when(info.creation_time)}`,
+    `  path:       ${path.join(dir, info.model_file)}`,
+    `  features:   ${info.features.join(', ')}`,
+    `  inputs:     ${info.signature.inputs.map(tensor).join('; ')}`,
+    `  outputs:    ${info.signature.outputs.map(tensor).join('; ')}`,
+    `  metrics:    ${kv(info.metrics)}`,
+    `  params:     ${kv(info.params)}`,
+    `  fill:       ${kv(info.fill)}`,
+  ];
+  if (info.training_data) lines.push(`  training:   ${kv(info.training_data as unknown as Record<string, unknown>)}`);
+  if (info.reference) lines.push(`  reference:  statistics for ${Object.keys(info.reference).length} features (see -o json)`);
+  if (Object.keys(info.labels ?? {}).length) lines.push(`  labels:     ${kv(info.labels)}`);
+  lines.push('  files:');
+  for (const [f, d] of Object.entries(info.files)) lines.push(`    ${f}  sha256:${d}`);
+  return lines.join('\n') + '\n';
+}
+
+export const get: Command = {
+  summary: "show one model's metadata (metrics, params, features, signature, statistics, digests)",
+  usage: 'models get TAG [-o json]',
+  help: 'TAG is name, name:latest, name:version or name:<unique version prefix>.',
+  options: { ...OUTPUT_OPTION },
+  positionals: { min: 1, max: 1 },
+  async run({ values, positionals }) {
+    const format = outputFormat(values);
+    const { info, dir } = await getModel(positionals[0]!);
+    if (format === 'json') return json(info);
+    process.stdout.write(summary(info, dir));
+  },
+};
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export const remove: Command = {
+  summary: 'delete a model version (refused while a bento uses it)',
+  usage: 'models delete TAG [-y]',
+  options: { yes: { type: 'boolean', short: 'y', description: 'delete without asking for confirmation' } },
+  positionals: { min: 1, max: 1 },
+  async run({ values, positionals }) {
+    const { info } = await getModel(positionals[0]!);
+    const tag = formatTag(info.name, info.version);
+    await assertUnused(info); // refuse before asking, not after
+    if (!values.yes) {
+      if (!process.stdin.isTTY) throw new BentoError('BAD_ARGUMENT', `not deleting ${tag}: pass -y to delete without confirmation`);
+      if (!(await confirm(`Delete model ${tag}? [y/N] `))) {
+        process.stderr.write('not deleted\n');
+        return 1;
+      }
+    }
+    await deleteModel(tag);
+    process.stdout.write(`deleted ${tag}\n`);
+  },
+};
+
+export const exportModel: Command = {
+  summary: 'write a model to a portable archive (.tar.gz, or .zip by extension)',
+  usage: 'models export TAG [FILE]',
+  help: 'FILE defaults to ./<name>-<version>.model.tar.gz. Two exports of one model are byte-identical.',
+  positionals: { min: 1, max: 2 },
+  async run({ positionals }) {
+    const out = await exportToFile(positionals[0]!, positionals[1]);
+    process.stdout.write(out + '\n');
+  },
+};
+
+export const importModel: Command = {
+  summary: 'import a model archive, an ml-random-forest JSON model or an ONNX tree-ensemble model',
+  usage: 'models import FILE [--name NAME] [--features a,b,…]',
+  help: [
+    'FILE is a model archive (from `bento models export`; every digest is checked first),',
+    'an ml-random-forest JSON model (converted to ONNX) or an ONNX model with a TreeEnsembleRegressor.',
+    'Prints the new tag.',
+  ].join('\n'),
+  options: {
+    name: { type: 'string', arg: 'NAME', description: 'store under this model name' },
+    features: { type: 'string', arg: 'a,b,…', description: 'feature names in column order (ONNX / ml-random-forest)' },
+  },
+  positionals: { min: 1, max: 1 },
+  async run({ values, positionals }) {
+    let features: string[] | undefined;
+    if (typeof values.features === 'string') {
+      features = values.features.split(',').map((f) => f.trim());
+      if (features.some((f) => f === '')) throw new BentoError('BAD_ARGUMENT', `--features has an empty name: "${values.features}"`);
+    }
+    const info = await importFromFile(positionals[0]!, {
+      ...(typeof values.name === 'string' ? { name: values.name } : {}),
+      ...(features ? { features } : {}),
+    });
+    process.stdout.write(formatTag(info.name, info.version) + '\n');
+  },
+};

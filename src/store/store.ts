@@ -1,0 +1,202 @@
+/**
+ * One generic versioned store, used for models and bentos: `<root>/<name>/<version>/<infoFile>`.
+ * Writes are atomic: everything is written into a `.tmp-*` folder inside the root (same filesystem),
+ * then renamed into place; a crash leaves at most a `.tmp-*` folder, which listing ignores and the
+ * next write sweeps once it is an hour old.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { BentoError } from '../errors.js';
+import { formatTag, NAME_RE, parseTag, VERSION_RE } from './tag.js';
+
+export interface StoreOptions {
+  root: string;
+  infoFile: 'model.yaml' | 'bento.yaml';
+  kind: 'model' | 'bento';
+}
+
+export interface BaseInfo {
+  name: string;
+  version: string;
+  creation_time: string;
+}
+
+export interface Stored<Info> {
+  info: Info;
+  dir: string;
+}
+
+/** Prefix of temporary folders inside a store root. */
+export const TMP_PREFIX = '.tmp-';
+const STALE_MS = 60 * 60 * 1000;
+
+export class Store<Info extends BaseInfo> {
+  readonly root: string;
+  readonly infoFile: string;
+  readonly kind: string;
+
+  constructor(opts: StoreOptions) {
+    this.root = path.resolve(opts.root);
+    this.infoFile = opts.infoFile;
+    this.kind = opts.kind;
+  }
+
+  /** Reads and parses `<dir>/<infoFile>`. */
+  async readInfo(dir: string): Promise<Info> {
+    const file = path.join(dir, this.infoFile);
+    const text = await fs.readFile(file, 'utf8');
+    let info: unknown;
+    try {
+      info = YAML.parse(text);
+    } catch (err) {
+      throw new BentoError('BAD_CONFIG', `${file} is not valid YAML: ${(err as Error).message}`);
+    }
+    const i = info as Partial<BaseInfo> | null;
+    if (!i || typeof i !== 'object' || typeof i.name !== 'string' || typeof i.version !== 'string') {
+      throw new BentoError('BAD_CONFIG', `${file} has no name or version`);
+    }
+    return info as Info;
+  }
+
+  /** Every stored version (of `name`, if given), newest first: by creation_time, then version. */
+  async list(name?: string): Promise<Array<Stored<Info>>> {
+    if (name !== undefined && !NAME_RE.test(name)) throw new BentoError('BAD_TAG', `invalid ${this.kind} name "${name}"`);
+    const names = name !== undefined ? [name] : await visibleDirs(this.root);
+    const out: Array<Stored<Info>> = [];
+    for (const n of names) {
+      for (const v of await visibleDirs(path.join(this.root, n))) {
+        const dir = path.join(this.root, n, v);
+        try {
+          out.push({ info: await this.readInfo(dir), dir });
+        } catch (err) {
+          // A folder without an info file is not a stored version (e.g. left by hand); skip it.
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+          throw err;
+        }
+      }
+    }
+    return out.sort(newestFirst);
+  }
+
+  /**
+   * Finds one stored version: `name` / `name:latest` → newest; exact version; unique version prefix.
+   * Unknown → TAG_NOT_FOUND; a prefix matching several → TAG_AMBIGUOUS listing the candidates.
+   */
+  async resolve(tag: string): Promise<Stored<Info>> {
+    const { name, version } = parseTag(tag);
+    const all = await this.list(name);
+    if (all.length === 0) {
+      throw new BentoError('TAG_NOT_FOUND', `no ${this.kind} named "${name}" in ${this.root}`);
+    }
+    if (version === undefined) return all[0]!;
+    const exact = all.find((s) => s.info.version === version);
+    if (exact) return exact;
+    const matches = all.filter((s) => s.info.version.startsWith(version));
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length > 1) {
+      const candidates = matches.map((s) => formatTag(s.info.name, s.info.version));
+      throw new BentoError('TAG_AMBIGUOUS', `"${tag}" matches ${matches.length} ${this.kind}s: ${candidates.join(', ')}`);
+    }
+    throw new BentoError('TAG_NOT_FOUND', `no ${this.kind} "${tag}" (versions of "${name}": ${all.map((s) => s.info.version).join(', ')})`);
+  }
+
+  /** Whether `<name>/<version>` is stored. */
+  async has(name: string, version: string): Promise<boolean> {
+    try {
+      await fs.access(path.join(this.root, name, version, this.infoFile));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Removes one stored version (moved aside first, so a crash never leaves half a version in place). */
+  async delete(tag: string): Promise<Stored<Info>> {
+    const found = await this.resolve(tag);
+    const trash = path.join(this.root, `${TMP_PREFIX}del-${randomBytes(6).toString('hex')}`);
+    await fs.rename(found.dir, trash);
+    await fs.rm(trash, { recursive: true, force: true });
+    await fs.rmdir(path.dirname(found.dir)).catch(() => undefined); // the name folder, when now empty
+    return found;
+  }
+
+  /**
+   * Writes a new version atomically. `write` fills a temporary folder and returns the info, which is
+   * then written as `infoFile`; the folder is renamed to `<root>/<name>/<version>`. On any error the
+   * temporary folder is removed. An existing version → ALREADY_EXISTS.
+   */
+  async create(name: string, version: string, write: (tmpDir: string) => Promise<Info>): Promise<Stored<Info>> {
+    if (!NAME_RE.test(name) || !VERSION_RE.test(version) || version === 'latest') {
+      throw new BentoError('BAD_TAG', `invalid tag "${name}:${version}"`);
+    }
+    const tag = formatTag(name, version);
+    if (await this.has(name, version)) throw new BentoError('ALREADY_EXISTS', `${this.kind} ${tag} already exists`);
+    await fs.mkdir(this.root, { recursive: true });
+    await this.sweep();
+    const tmp = await this.tempDir();
+    const nameDir = path.join(this.root, name);
+    const final = path.join(nameDir, version);
+    try {
+      const info = await write(tmp);
+      if (info.name !== name || info.version !== version) {
+        throw new Error(`store: write() returned ${info.name}:${info.version} for ${tag}`);
+      }
+      await fs.writeFile(path.join(tmp, this.infoFile), YAML.stringify(info, { lineWidth: 0 }));
+      await fs.mkdir(nameDir, { recursive: true });
+      try {
+        await fs.rename(tmp, final);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new BentoError('ALREADY_EXISTS', `${this.kind} ${tag} already exists`);
+        throw err;
+      }
+      return { info, dir: final };
+    } catch (err) {
+      await fs.rm(tmp, { recursive: true, force: true });
+      await fs.rmdir(nameDir).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** A new empty `.tmp-*` folder inside the root (same filesystem as the store, so rename is atomic). */
+  async tempDir(): Promise<string> {
+    await fs.mkdir(this.root, { recursive: true });
+    return fs.mkdtemp(path.join(this.root, TMP_PREFIX));
+  }
+
+  /** Removes `.tmp-*` folders older than an hour: what a crashed write left behind. */
+  async sweep(now = Date.now()): Promise<void> {
+    let entries: string[];
+    try {
+      entries = await fs.readdir(this.root);
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.startsWith(TMP_PREFIX)) continue;
+      const p = path.join(this.root, e);
+      const st = await fs.stat(p).catch(() => undefined);
+      if (st && now - st.mtimeMs > STALE_MS) await fs.rm(p, { recursive: true, force: true });
+    }
+  }
+}
+
+function newestFirst<I extends BaseInfo>(a: Stored<I>, b: Stored<I>): number {
+  const ta = Date.parse(a.info.creation_time) || 0;
+  const tb = Date.parse(b.info.creation_time) || 0;
+  if (ta !== tb) return tb - ta;
+  return a.info.version < b.info.version ? 1 : a.info.version > b.info.version ? -1 : 0;
+}
+
+/** Sub-folders that are not hidden or temporary; none when the folder does not exist. */
+async function visibleDirs(dir: string): Promise<string[]> {
+  try {
+    const entries = await fs.readdir(dir, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
