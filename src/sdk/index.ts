@@ -58,7 +58,9 @@ export interface ApiOptions<In = unknown, Out = unknown> extends Partial<Batchin
   postprocess?(outputs: Float32Array, body: In, ctx: ApiContext): Out;
 }
 
-export interface ApiDefinition<In = unknown, Out = unknown> extends ApiOptions<In, Out>, BatchingOptions {
+export interface ApiDefinition<In = unknown, Out = unknown>
+  extends Omit<ApiOptions<In, Out>, 'route' | 'model' | keyof BatchingOptions>,
+    BatchingOptions {
   route: string;
   model: string;
 }

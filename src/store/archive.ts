@@ -18,7 +18,9 @@ import { FIXED_MTIME, tarChunks, type TarEntry } from './tar-write.js';
 import { readZip } from './zip-read.js';
 
 // archiver 7 is CommonJS exporting one function; @types/archiver 8 describes archiver 8's named exports.
-const archiver = createRequire(import.meta.url)('archiver') as (format: 'zip', opts?: ArchiverOptions) => Archiver;
+// Loaded on first use: it costs ~150 ms, and most commands never write a zip.
+const loadArchiver = (): ((format: 'zip', opts?: ArchiverOptions) => Archiver) =>
+  createRequire(import.meta.url)('archiver') as (format: 'zip', opts?: ArchiverOptions) => Archiver;
 
 export interface WriteOptions {
   /** Folder path every entry is placed under inside the archive, e.g. `activities_regressor/<version>`. */
@@ -45,7 +47,7 @@ export async function writeZip(srcDir: string, outFile: string, opts: WriteOptio
   const entries = await treeEntries(srcDir, opts.prefix);
   const date = new Date(FIXED_MTIME * 1000);
   await atomicWrite(outFile, async (tmp) => {
-    const zip = archiver('zip', { zlib: { level: 6 } });
+    const zip = loadArchiver()('zip', { zlib: { level: 6 } });
     const done = pipeline(zip, createWriteStream(tmp));
     for (const e of entries) {
       if (e.type === 'file') zip.append(createReadStream(e.source!), { name: e.name, date, mode: e.mode });

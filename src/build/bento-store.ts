@@ -1,0 +1,63 @@
+/**
+ * The bento store: `$BENTO_HOME/bentos/<name>/<version>/` with `bento.yaml`, on the generic Store.
+ * List, get and delete are the Store's; this module adds the bento-specific views.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { bentosRoot } from '../store/home.js';
+import { Store, type Stored } from '../store/store.js';
+import { formatTag } from '../store/tag.js';
+import type { BentoInfo } from './bento-info.js';
+
+/** The bento store under the current BENTO_HOME (read on every call). */
+export function bentoStore(): Store<BentoInfo> {
+  return new Store<BentoInfo>({ root: bentosRoot(), infoFile: 'bento.yaml', kind: 'bento' });
+}
+
+/** One line of `bento list`. */
+export interface BentoSummary {
+  tag: string;
+  name: string;
+  version: string;
+  creation_time: string;
+  description: string;
+  labels: Record<string, string>;
+  models: string[];
+  /** Bytes of the files listed in bento.yaml. */
+  size: number;
+  path: string;
+}
+
+async function sizeOf(dir: string, files: Record<string, string>): Promise<number> {
+  let total = 0;
+  for (const rel of Object.keys(files ?? {})) total += (await fs.stat(path.join(dir, ...rel.split('/'))).catch(() => ({ size: 0 }))).size;
+  return total;
+}
+
+/** Summaries of the stored bentos (of `name`, if given), newest first. */
+export async function listBentos(name?: string): Promise<BentoSummary[]> {
+  const all: Array<Stored<BentoInfo>> = await bentoStore().list(name);
+  return Promise.all(
+    all.map(async ({ info, dir }) => ({
+      tag: formatTag(info.name, info.version),
+      name: info.name,
+      version: info.version,
+      creation_time: info.creation_time,
+      description: (info.description ?? '').split('\n').find((l) => l.trim())?.replace(/^#+\s*/, '') ?? '',
+      labels: info.labels ?? {},
+      models: (info.models ?? []).map((m) => m.tag),
+      size: await sizeOf(dir, info.files),
+      path: dir,
+    })),
+  );
+}
+
+/** The stored bento a tag names (`name`, `name:latest`, `name:version`, a unique version prefix). */
+export async function getBento(tag: string): Promise<Stored<BentoInfo>> {
+  return bentoStore().resolve(tag);
+}
+
+/** Deletes one stored bento; returns what was deleted. */
+export async function deleteBento(tag: string): Promise<Stored<BentoInfo>> {
+  return bentoStore().delete(tag);
+}

@@ -1,0 +1,121 @@
+/**
+ * `bento list|get|delete|export|import`: flags → one call into the bento store → output.
+ */
+import { createInterface } from 'node:readline/promises';
+import YAML from 'yaml';
+import { BentoError } from '../../errors.js';
+import { deleteBento, getBento, listBentos } from '../../build/bento-store.js';
+import { exportBento as exportToFile, type ArchiveFormat } from '../../build/export.js';
+import { importBento as importFromFile } from '../../build/import.js';
+import { bentosRoot } from '../../store/home.js';
+import { formatTag } from '../../store/tag.js';
+import { OUTPUT_OPTION, type Command, type ParsedArgs } from '../command.js';
+
+function outputFormat(values: ParsedArgs['values']): 'json' | 'table' {
+  const o = values.output ?? 'table';
+  if (o !== 'json' && o !== 'table') throw new BentoError('BAD_ARGUMENT', `unknown output format "${String(o)}" (use json or table)`);
+  return o;
+}
+
+const json = (v: unknown): void => void process.stdout.write(JSON.stringify(v, null, 2) + '\n');
+
+function humanSize(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+const when = (iso: string): string => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+export const list: Command = {
+  summary: 'list the bentos in the store, newest first',
+  usage: 'list [NAME] [-o json]',
+  options: { ...OUTPUT_OPTION },
+  positionals: { min: 0, max: 1 },
+  async run({ values, positionals }) {
+    const format = outputFormat(values);
+    const bentos = await listBentos(positionals[0]);
+    if (format === 'json') return json(bentos);
+    if (bentos.length === 0) {
+      process.stdout.write(`no bentos${positionals[0] ? ` named "${positionals[0]}"` : ''} in ${bentosRoot()}\n`);
+      return;
+    }
+    const rows = [['TAG', 'MODELS', 'SIZE', 'CREATED']];
+    for (const b of bentos) rows.push([b.tag, b.models.join(', ') || '-', humanSize(b.size), when(b.creation_time)]);
+    process.stdout.write(table(rows));
+  },
+};
+
+export const get: Command = {
+  summary: "show one bento's bento.yaml (models, APIs, runtime, file digests)",
+  usage: 'get TAG [-o json]',
+  help: 'TAG is name, name:latest, name:version or name:<unique version prefix>.',
+  options: { ...OUTPUT_OPTION },
+  positionals: { min: 1, max: 1 },
+  async run({ values, positionals }) {
+    const format = outputFormat(values);
+    const { info } = await getBento(positionals[0]!);
+    if (format === 'json') return json(info);
+    process.stdout.write(YAML.stringify(info, { lineWidth: 0, aliasDuplicateObjects: false }));
+  },
+};
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export const remove: Command = {
+  summary: 'delete a bento version',
+  usage: 'delete TAG [-y]',
+  options: { yes: { type: 'boolean', short: 'y', description: 'delete without asking for confirmation' } },
+  positionals: { min: 1, max: 1 },
+  async run({ values, positionals }) {
+    const { info } = await getBento(positionals[0]!);
+    const tag = formatTag(info.name, info.version);
+    if (!values.yes) {
+      if (!process.stdin.isTTY) throw new BentoError('BAD_ARGUMENT', `not deleting ${tag}: pass -y to delete without confirmation`);
+      if (!(await confirm(`Delete bento ${tag}? [y/N] `))) {
+        process.stderr.write('not deleted\n');
+        return 1;
+      }
+    }
+    await deleteBento(tag);
+    process.stdout.write(`deleted ${tag}\n`);
+  },
+};
+
+export const exportBento: Command = {
+  summary: 'write a bento to a portable .bento archive (gzip\'d tar, or zip)',
+  usage: 'export TAG [FILE] [--format tar|zip]',
+  help: 'FILE defaults to ./<name>-<version>.bento. Two exports of one bento are byte-identical.',
+  options: { format: { type: 'string', arg: 'tar|zip', description: 'archive format (default: zip if FILE ends in .zip, else tar)' } },
+  positionals: { min: 1, max: 2 },
+  async run({ values, positionals }) {
+    const format = values.format as string | undefined;
+    if (format !== undefined && format !== 'tar' && format !== 'zip') throw new BentoError('BAD_ARGUMENT', `--format "${format}": use tar or zip`);
+    const out = await exportToFile(positionals[0]!, positionals[1], format ? { format: format as ArchiveFormat } : {});
+    process.stdout.write(out + '\n');
+  },
+};
+
+export const importBento: Command = {
+  summary: 'add a .bento archive to the store (every digest checked before anything lands)',
+  usage: 'import FILE',
+  help: 'A version already in the store is kept. The bento\'s models are added to the model store when missing.',
+  positionals: { min: 1, max: 1 },
+  async run({ positionals }) {
+    const r = await importFromFile(positionals[0]!);
+    if (!r.created) process.stderr.write(`${r.tag} was already in the store (kept)\n`);
+    process.stdout.write(`${r.tag}\n`);
+  },
+};

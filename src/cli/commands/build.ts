@@ -1,0 +1,46 @@
+/**
+ * `bento build`: flags → buildBento() → the new tag on stdout (progress on stderr, on a terminal only).
+ */
+import { BentoError } from '../../errors.js';
+import { buildBento } from '../../build/build.js';
+import type { Command } from '../command.js';
+
+/** Parses repeated `k=v` flags into a map. */
+export function parseLabels(values: unknown): Record<string, string> {
+  const list = Array.isArray(values) ? (values as string[]) : typeof values === 'string' ? [values] : [];
+  const out: Record<string, string> = {};
+  for (const kv of list) {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new BentoError('BAD_ARGUMENT', `--label "${kv}": expected key=value`);
+    out[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return out;
+}
+
+export const build: Command = {
+  summary: 'package the service, its models and its runtime into a versioned bento',
+  usage: 'build [-f FILE] [--version V] [--label k=v]… [--project DIR]',
+  help: [
+    'Reads bentofile.yaml (or -f FILE), bundles the service, copies its models and onnxruntime-node, and',
+    'stores the bento under $BENTO_HOME/bentos/<name>/<version>/. The version is derived from the content:',
+    'building again from unchanged inputs prints the same tag and stores nothing new.',
+  ].join('\n'),
+  options: {
+    file: { type: 'string', short: 'f', arg: 'FILE', description: 'the bentofile (default: <project>/bentofile.yaml)' },
+    version: { type: 'string', arg: 'V', description: 'use this version instead of the content-derived one' },
+    label: { type: 'string', multiple: true, arg: 'k=v', description: "add a label (overrides the bentofile's)" },
+    project: { type: 'string', arg: 'DIR', description: 'the project folder (default: the current folder)' },
+  },
+  async run({ values }) {
+    const tty = process.stderr.isTTY === true;
+    const result = await buildBento({
+      ...(typeof values.project === 'string' ? { projectDir: values.project } : {}),
+      ...(typeof values.file === 'string' ? { bentofile: values.file } : {}),
+      ...(typeof values.version === 'string' ? { version: values.version } : {}),
+      labels: parseLabels(values.label),
+      ...(tty ? { onProgress: (m: string) => void process.stderr.write(`${m}\n`) } : {}),
+    });
+    for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+    process.stdout.write(`${result.tag}\n`);
+  },
+};
