@@ -1,0 +1,36 @@
+/**
+ * `npm start`: the main job in one command — train the activities model if the store has none, build the
+ * bento for the current inputs (an unchanged build is a no-op), and serve it in production mode.
+ */
+import path from 'node:path';
+import { buildBento } from '../../build/build.js';
+import { listModels } from '../../store/models.js';
+import { runForwarding } from '../../runtime/child.js';
+import { progressBar } from '../../train/progress.js';
+import { DEFAULT_MODEL_NAME, trainAndSave } from '../../train/train-and-save.js';
+import type { Command } from '../command.js';
+
+const say = (line: string): void => void process.stderr.write(`bento start: ${line}\n`);
+
+export const start: Command = {
+  summary: 'train if needed, build the bento, serve it in production mode (npm start)',
+  usage: 'start [--port P] [--workers N]',
+  options: {
+    port: { type: 'string', short: 'p', arg: 'P', description: 'port (default: BENTOML_PORT, else PORT, else 3000)' },
+    workers: { type: 'string', arg: 'N', description: 'worker processes (default: the CPU count)' },
+  },
+  async run({ values }) {
+    if ((await listModels(DEFAULT_MODEL_NAME)).length === 0) {
+      say(`no ${DEFAULT_MODEL_NAME} in the model store: training on the default data`);
+      const bar = progressBar('grid search');
+      const { info } = await trainAndSave({ onProgress: (d, t) => bar.update(d, t) });
+      bar.stop();
+      say(`trained ${info.name}:${info.version} (validation MAE ${info.metrics.mean_absolute_error?.toFixed(2)})`);
+    }
+    const built = await buildBento();
+    say(`${built.created ? 'built' : 'up to date:'} ${built.tag}`);
+    const flags = ['--production'];
+    for (const name of ['port', 'workers']) if (typeof values[name] === 'string') flags.push(`--${name}`, values[name] as string);
+    return runForwarding([path.join(built.dir, built.info.runtime.entry), ...flags]);
+  },
+};
