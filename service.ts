@@ -4,19 +4,12 @@
  * keep the five features in order, clamp distance to ≤ 30 and heart rate to ≥ 60, fill a missing heart rate
  * with the training mean stored in the model. No record is ever dropped or merged.
  */
-import { BentoError } from './src/errors.js';
+import { BentoError, isBentoError } from './src/errors.js';
 import { api, service, type ApiContext, type Rows } from './src/sdk/index.js';
+import { FEATURES, FILLED_FEATURE as HEART_RATE } from './src/train/schema.js';
+import { preprocessRecord, type Fill } from './src/train/wrangle.js';
 
-export const FEATURES = [
-  'Distance (km)',
-  'Average Speed (km/h)',
-  'Calories Burned',
-  'Climb (m)',
-  'Average Heart rate (tpm)',
-] as const;
-
-const HEART_RATE = 'Average Heart rate (tpm)';
-const DISTANCE = 'Distance (km)';
+export { FEATURES };
 
 type ActivityRecord = Record<string, unknown>;
 
@@ -38,24 +31,21 @@ const recordSchema = {
 
 const example = [{ 'Distance (km)': 26.91, 'Average Speed (km/h)': 11.08, 'Calories Burned': 1266, 'Climb (m)': 98, 'Average Heart rate (tpm)': 121 }];
 
-/** Clamp and fill each record, then lay the five features out as float32 rows. */
+/** The training pipeline's rules for each record (clamp, fill), laid out as float32 rows. */
 function preprocess(records: ActivityRecord[], ctx: ApiContext): Rows {
-  const fill = ctx.models.regressor!.info.fill[HEART_RATE];
+  // Only models trained here know the training mean; with an imported model a heart rate is required.
+  const fill = { [HEART_RATE]: ctx.models.regressor!.info.fill[HEART_RATE] ?? Number.NaN } as Fill;
   const width = FEATURES.length;
   const data = new Float32Array(records.length * width);
   records.forEach((record, i) => {
-    FEATURES.forEach((feature, j) => {
-      let value = record[feature] as number | null | undefined;
-      if (feature === HEART_RATE && value == null && fill === undefined) {
-        // Only models trained here know the training mean; an imported model needs the value.
-        throw new BentoError('INVALID_INPUT', `record ${i}: "${HEART_RATE}" is missing and the model has no training mean to fill it with`, [
-          { path: `/${i}/${HEART_RATE}`, message: 'is required by this model' },
-        ]);
-      }
-      if (feature === HEART_RATE) value = value == null ? (fill as number) : Math.max(value, 60);
-      else if (feature === DISTANCE) value = Math.min(value as number, 30);
-      data[i * width + j] = value as number;
-    });
+    try {
+      data.set(preprocessRecord(record, fill), i * width);
+    } catch (err) {
+      if (!isBentoError(err)) throw err;
+      // Name the record as well as the field: "/3/Climb (m)".
+      const details = err.details.map((d) => ({ ...d, path: `/${i}${d.path}` }));
+      throw new BentoError(err.code, `record ${i}: ${err.message}`, details);
+    }
   });
   return { data, count: records.length, width };
 }
