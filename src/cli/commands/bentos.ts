@@ -1,7 +1,6 @@
 /**
  * `bento list|get|delete|export|import`: flags → one call into the bento store → output.
  */
-import { createInterface } from 'node:readline/promises';
 import YAML from 'yaml';
 import { BentoError } from '../../errors.js';
 import { deleteBento, getBento, listBentos } from '../../build/bento-store.js';
@@ -9,28 +8,9 @@ import { exportBento as exportToFile, type ArchiveFormat } from '../../build/exp
 import { importBento as importFromFile } from '../../build/import.js';
 import { bentosRoot } from '../../store/home.js';
 import { formatTag } from '../../store/tag.js';
-import { OUTPUT_OPTION, type Command, type ParsedArgs } from '../command.js';
+import { OUTPUT_OPTION, outputFormat, type Command } from '../command.js';
+import { confirmDelete, humanSize, json, table, when } from '../output.js';
 
-function outputFormat(values: ParsedArgs['values']): 'json' | 'table' {
-  const o = values.output ?? 'table';
-  if (o !== 'json' && o !== 'table') throw new BentoError('BAD_ARGUMENT', `unknown output format "${String(o)}" (use json or table)`);
-  return o;
-}
-
-const json = (v: unknown): void => void process.stdout.write(JSON.stringify(v, null, 2) + '\n');
-
-function humanSize(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-const when = (iso: string): string => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
-}
 
 export const list: Command = {
   summary: 'list the bentos in the store, newest first',
@@ -65,15 +45,6 @@ export const get: Command = {
   },
 };
 
-async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
-}
-
 export const remove: Command = {
   summary: 'delete a bento version',
   usage: 'delete TAG [-y]',
@@ -82,13 +53,7 @@ export const remove: Command = {
   async run({ values, positionals }) {
     const { info } = await getBento(positionals[0]!);
     const tag = formatTag(info.name, info.version);
-    if (!values.yes) {
-      if (!process.stdin.isTTY) throw new BentoError('BAD_ARGUMENT', `not deleting ${tag}: pass -y to delete without confirmation`);
-      if (!(await confirm(`Delete bento ${tag}? [y/N] `))) {
-        process.stderr.write('not deleted\n');
-        return 1;
-      }
-    }
+    if (!(await confirmDelete('bento', tag, values.yes === true))) return 1;
     await deleteBento(tag);
     process.stdout.write(`deleted ${tag}\n`);
   },

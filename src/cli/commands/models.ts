@@ -3,22 +3,14 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import { BentoError } from '../../errors.js';
 import { listFiles } from '../../store/digest.js';
 import type { ModelInfo } from '../../store/model-info.js';
 import { assertUnused, deleteModel, exportModel as exportToFile, getModel, importModel as importFromFile, listModels } from '../../store/models.js';
 import { modelsRoot } from '../../store/home.js';
 import { formatTag } from '../../store/tag.js';
-import { OUTPUT_OPTION, type Command, type ParsedArgs } from '../command.js';
-
-function outputFormat(values: ParsedArgs['values']): 'json' | 'table' {
-  const o = values.output ?? 'table';
-  if (o !== 'json' && o !== 'table') throw new BentoError('BAD_ARGUMENT', `unknown output format "${String(o)}" (use json or table)`);
-  return o;
-}
-
-const json = (v: unknown): void => void process.stdout.write(JSON.stringify(v, null, 2) + '\n');
+import { OUTPUT_OPTION, outputFormat, type Command } from '../command.js';
+import { confirmDelete, humanSize, json, table, when } from '../output.js';
 
 async function dirSize(dir: string): Promise<number> {
   let total = 0;
@@ -26,19 +18,7 @@ async function dirSize(dir: string): Promise<number> {
   return total;
 }
 
-function humanSize(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-const when = (iso: string): string => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 const num = (v: number | undefined, digits: number): string => (typeof v === 'number' ? v.toFixed(digits) : '-');
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
-}
 
 export const list: Command = {
   summary: 'list the models in the store, newest first',
@@ -106,15 +86,6 @@ export const get: Command = {
   },
 };
 
-async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
-}
-
 export const remove: Command = {
   summary: 'delete a model version (refused while a bento uses it)',
   usage: 'models delete TAG [-y]',
@@ -124,13 +95,7 @@ export const remove: Command = {
     const { info } = await getModel(positionals[0]!);
     const tag = formatTag(info.name, info.version);
     await assertUnused(info); // refuse before asking, not after
-    if (!values.yes) {
-      if (!process.stdin.isTTY) throw new BentoError('BAD_ARGUMENT', `not deleting ${tag}: pass -y to delete without confirmation`);
-      if (!(await confirm(`Delete model ${tag}? [y/N] `))) {
-        process.stderr.write('not deleted\n');
-        return 1;
-      }
-    }
+    if (!(await confirmDelete('model', tag, values.yes === true))) return 1;
     await deleteModel(tag);
     process.stdout.write(`deleted ${tag}\n`);
   },

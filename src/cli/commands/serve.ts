@@ -1,0 +1,82 @@
+/**
+ * `bento serve [TAG | DIR | .]`: a bento (by tag, or its folder) runs as `node <bento>/src/service.cjs`;
+ * a project folder (`.`, the default, as in BentoML) is served without a build, optionally reloading.
+ */
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { getBento } from '../../build/bento-store.js';
+import { BentoError } from '../../errors.js';
+import { resolveFlags, type ServeFlags } from '../../runtime/args.js';
+import { runForwarding } from '../../runtime/child.js';
+import { serveProject } from '../../runtime/dev.js';
+import { serveWithReload } from '../../runtime/reload.js';
+import type { Command } from '../command.js';
+
+type Target = { kind: 'bento'; dir: string; entry: string } | { kind: 'project'; dir: string };
+
+function isDir(p: string): boolean {
+  return existsSync(p) && statSync(p).isDirectory();
+}
+
+/** What `bento serve X` means: a bento folder, a project folder, or a bento tag in the store. */
+export async function resolveTarget(target: string): Promise<Target> {
+  const dir = path.resolve(target);
+  if (isDir(dir)) {
+    if (existsSync(path.join(dir, 'bento.yaml'))) return { kind: 'bento', dir, entry: path.join(dir, 'src', 'service.cjs') };
+    if (existsSync(path.join(dir, 'bentofile.yaml')) || existsSync(path.join(dir, 'service.ts'))) return { kind: 'project', dir };
+    throw new BentoError('BAD_ARGUMENT', `${target} is neither a bento (no bento.yaml) nor a project (no bentofile.yaml or service.ts)`);
+  }
+  if (target === '.' || target.includes('/')) throw new BentoError('FILE_NOT_FOUND', `no such folder: ${target}`);
+  const { dir: bentoDir, info } = await getBento(target);
+  return { kind: 'bento', dir: bentoDir, entry: path.join(bentoDir, info.runtime?.entry ?? 'src/service.cjs') };
+}
+
+/** The flags a child server gets (only those given: the child reads BENTOML_PORT etc. itself). */
+function childFlags(values: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const name of ['port', 'host', 'workers']) if (typeof values[name] === 'string') out.push(`--${name}`, values[name] as string);
+  if (values.production === true) out.push('--production');
+  return out;
+}
+
+export const serve: Command = {
+  summary: 'serve a bento (by tag or folder) or the project in a folder (default ".") over HTTP',
+  usage: 'serve [TAG | DIR | .] [--production] [--port P] [--host H] [--workers N] [--reload]',
+  help: [
+    'A bento tag or folder runs as `node <bento>/src/service.cjs` (what its image runs); a project folder',
+    'is served straight from its sources with its models from the model store (development; --reload',
+    'restarts on source changes). The port is --port, else BENTOML_PORT, else PORT, else 3000.',
+    '--production runs N worker processes sharing the port (default: the CPU count) with JSON logs.',
+    'Endpoints: POST /<api route> (e.g. /predict), /livez, /healthz, /readyz, /metrics, /docs, /docs.json.',
+  ].join('\n'),
+  options: {
+    production: { type: 'boolean', description: 'run N worker processes sharing the port' },
+    port: { type: 'string', short: 'p', arg: 'P', description: 'port (default: BENTOML_PORT, else PORT, else 3000)' },
+    host: { type: 'string', arg: 'H', description: 'address to listen on (default 0.0.0.0)' },
+    workers: { type: 'string', arg: 'N', description: 'workers with --production (default: the CPU count)' },
+    reload: { type: 'boolean', description: 'restart when a source file changes (project folders only)' },
+  },
+  positionals: { min: 0, max: 1 },
+  async run({ values, positionals }) {
+    const flags: ServeFlags = resolveFlags({
+      port: values.port as string | undefined,
+      host: values.host as string | undefined,
+      workers: values.workers as string | undefined,
+      production: values.production === true,
+      reload: values.reload === true,
+    });
+    const target = await resolveTarget(positionals[0] ?? '.');
+    if (target.kind === 'bento') {
+      if (flags.reload) process.stderr.write('warning: --reload applies to project folders only; a bento is served as built\n');
+      if (!existsSync(target.entry)) throw new BentoError('FILE_NOT_FOUND', `${target.entry} is missing: is ${target.dir} a complete bento?`);
+      return runForwarding([target.entry, ...childFlags(values)]);
+    }
+    if (flags.reload) {
+      const cli = process.argv[1]!;
+      const args = [...process.execArgv, cli, 'serve', target.dir, ...childFlags(values)];
+      return serveWithReload(target.dir, args, (msg) => process.stderr.write(`bento serve: ${msg}\n`));
+    }
+    await serveProject(target.dir, flags);
+    return 0;
+  },
+};
