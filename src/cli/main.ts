@@ -111,7 +111,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (isBentoError(err)) {
       process.stderr.write(`${err.code}: ${err.message}\n`);
-      for (const d of err.details) process.stderr.write(`  ${d.path}: ${d.message}\n`);
+      // One readable line; a list of several problems follows it, one per line.
+      if (err.details.length > 1) for (const d of err.details) process.stderr.write(`  ${d.path}: ${d.message}\n`);
       return err.status >= 500 ? 2 : 1;
     }
     const e = err as NodeJS.ErrnoException;
