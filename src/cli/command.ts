@@ -44,3 +44,14 @@ export function outputFormat(values: ParsedArgs['values']): 'json' | 'table' {
   if (o === 'json') return 'json';
   throw new BentoError('BAD_ARGUMENT', `-o/--output must be "table" or "json", not "${String(o)}"`);
 }
+
+/** `K=V` flags → a record; a flag without `=` or with an empty key is a user error naming the flag. */
+export function parsePairs(flag: string, values: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of values ?? []) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new BentoError('BAD_ARGUMENT', `${flag} "${item}": expected KEY=VALUE`);
+    out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}

@@ -1,21 +1,8 @@
 /**
  * `bento build`: flags → buildBento() → the new tag on stdout (progress on stderr, on a terminal only).
  */
-import { BentoError } from '../../errors.js';
 import { buildBento } from '../../build/build.js';
-import type { Command } from '../command.js';
-
-/** Parses repeated `k=v` flags into a map. */
-export function parseLabels(values: unknown): Record<string, string> {
-  const list = Array.isArray(values) ? (values as string[]) : typeof values === 'string' ? [values] : [];
-  const out: Record<string, string> = {};
-  for (const kv of list) {
-    const i = kv.indexOf('=');
-    if (i <= 0) throw new BentoError('BAD_ARGUMENT', `--label "${kv}": expected key=value`);
-    out[kv.slice(0, i)] = kv.slice(i + 1);
-  }
-  return out;
-}
+import { parsePairs, type Command } from '../command.js';
 
 export const build: Command = {
   summary: 'package the service, its models and its runtime into a versioned bento',
@@ -37,7 +24,7 @@ export const build: Command = {
       ...(typeof values.project === 'string' ? { projectDir: values.project } : {}),
       ...(typeof values.file === 'string' ? { bentofile: values.file } : {}),
       ...(typeof values.version === 'string' ? { version: values.version } : {}),
-      labels: parseLabels(values.label),
+      labels: parsePairs('--label', values.label as string[] | undefined),
       ...(tty ? { onProgress: (m: string) => void process.stderr.write(`${m}\n`) } : {}),
     });
     for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);

@@ -4,18 +4,7 @@
 import { BentoError } from '../../errors.js';
 import { BACKEND_NAMES, isBackendName } from '../../containerize/backends.js';
 import { containerize as containerizeBento } from '../../containerize/containerize.js';
-import type { Command } from '../command.js';
-
-/** `K=V` flags → a record; a flag without `=` or with an empty key is a user error naming the flag. */
-export function parsePairs(flag: string, values: string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const item of values ?? []) {
-    const eq = item.indexOf('=');
-    if (eq <= 0) throw new BentoError('BAD_ARGUMENT', `${flag} "${item}": expected KEY=VALUE`);
-    out[item.slice(0, eq)] = item.slice(eq + 1);
-  }
-  return out;
-}
+import { parsePairs, type Command } from '../command.js';
 
 export const containerize: Command = {
   summary: 'build an OCI image of a bento (docker, podman or buildah)',
