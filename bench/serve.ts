@@ -1,0 +1,148 @@
+/**
+ * Serving benchmark (`npm run bench -- serve`), every ratio against a baseline measured in the same run,
+ * on a 100-tree depth-8 forest over the activities features, the server pinned to core 0 with 1 worker
+ * (`--production --workers 1`) and the load generator to core 1:
+ *   1. single-record POST /predict vs a bare Fastify route echoing the same small JSON body, 32 connections
+ *      (bar: ≥ 0.85);
+ *   2. one 10 000-record request end to end, rows/s, vs onnxruntime's own rows/s in-process (bar: ≥ 0.5);
+ *   3. cold start: `bento serve <bento>` until /readyz answers 200 (bar: < 1 s);
+ *   4. 3× the sustainable load for 20 s: 5xx other than 503, p99 of the answered requests
+ *      (bar: ≤ max_latency_ms + 50 ms), and the worker's memory before and after.
+ */
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { makeBento, PROJECT, spawnServer, waitForStatus, type Served } from '../test/runtime/fixtures/bento.js';
+import { preprocessed, randomForest, randomRecords } from '../test/runtime/fixtures/model.js';
+import { svc } from '../test/runtime/fixtures/service.js';
+import { atRate, HAS_TASKSET, HAS_WRK, maxThroughput, percentile, pinned, pinSelf, rssMB } from './serve-load.js';
+
+const fmt = (x: number, d = 0): string => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const line = (label: string, value: string, bar = ''): void => console.log(`${label.padEnd(48)} ${value}${bar ? `   (${bar})` : ''}`);
+const verdict = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
+
+async function stop(s: Served): Promise<void> {
+  if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGTERM');
+  await s.exited;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A bare Fastify app with one route echoing its JSON body: the ceiling for /predict. */
+function startEcho(): Promise<Served> {
+  const fastify = JSON.stringify(path.join(PROJECT, 'node_modules', 'fastify'));
+  const src = `const app = require(${fastify})(); app.post('/echo', async (req) => req.body);
+app.listen({ port: 0, host: '127.0.0.1' }).then((url) => console.log(JSON.stringify({ url, msg: 'listening on ' + url })));`;
+  const [cmd, args] = pinned(0, process.execPath, ['-e', src]);
+  return spawnServer(cmd, args);
+}
+
+async function coldStart(args: (port: number) => string[]): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const port = await freePort();
+    const t0 = performance.now();
+    const child = spawn(process.execPath, args(port), { stdio: 'ignore' });
+    await waitForStatus(`http://127.0.0.1:${port}/readyz`);
+    times.push(performance.now() - t0);
+    child.kill('SIGTERM');
+    await new Promise((r) => child.on('exit', r));
+  }
+  return times.sort((a, b) => a - b);
+}
+
+export async function run(): Promise<void> {
+  pinSelf(1);
+  console.log(`load generator: ${HAS_WRK ? 'wrk' : 'autocannon'}; cores: ${HAS_TASKSET ? 'server on 0, load on 1 (taskset)' : 'not pinned (no taskset)'}`);
+  const forest = randomForest(1, 100, 8);
+  const bento = await makeBento(svc, { forest });
+  const entry = path.join(bento.dir, 'src', 'service.cjs');
+  try {
+    const one = JSON.stringify(randomRecords(1, 42));
+
+    // 1. throughput of single-record requests against the echo ceiling
+    const echo = await startEcho();
+    await maxThroughput(`${echo.url}/echo`, one, 32, 2);
+    const ceiling = await maxThroughput(`${echo.url}/echo`, one, 32, 8);
+    await stop(echo);
+    const [cmd, args] = pinned(0, process.execPath, [entry, '--production', '--workers', '1', '--port', '0', '--host', '127.0.0.1']);
+    const s = await spawnServer(cmd, args);
+    await waitForStatus(`${s.url}/readyz`);
+    const worker = Number((await s.waitForLog((l) => /ready: models loaded/.test(String(l.msg)))).pid);
+    const predictUrl = `${s.url}/predict`;
+    await maxThroughput(predictUrl, one, 32, 2);
+    const predict = await maxThroughput(predictUrl, one, 32, 8);
+    const r1 = predict.rps / ceiling.rps;
+    console.log('\n1. single-record requests, 32 connections');
+    line('bare Fastify echo (ceiling)', `${fmt(ceiling.rps)} req/s`);
+    line('POST /predict (1 record)', `${fmt(predict.rps)} req/s, non-2xx ${predict.non2xx}`);
+    line('ratio', fmt(r1, 2), `bar ≥ 0.85: ${verdict(r1 >= 0.85)}`);
+
+    // 2. a 10 000-record request end to end against onnxruntime alone
+    const records = randomRecords(10_000, 9);
+    const big = JSON.stringify(records);
+    const runs = 10;
+    await fetch(predictUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big }).then((r) => r.arrayBuffer());
+    let t0 = performance.now();
+    for (let i = 0; i < runs; i++) {
+      const r = await fetch(predictUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+      if (r.status !== 200) throw new Error(`10 000-record request answered ${r.status}`);
+      await r.arrayBuffer();
+    }
+    const e2e = (runs * 10_000) / ((performance.now() - t0) / 1000);
+    const session = await ort.InferenceSession.create(path.join(bento.dir, 'models', 'activities_regressor', 'testversion0001', 'model.onnx'), {
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+    });
+    const x = Float32Array.from(records.flatMap(preprocessed));
+    const feeds = { [session.inputNames[0]!]: new ort.Tensor('float32', x, [10_000, 5]) };
+    await session.run(feeds);
+    t0 = performance.now();
+    for (let i = 0; i < runs; i++) await session.run(feeds);
+    const raw = (runs * 10_000) / ((performance.now() - t0) / 1000);
+    const r2 = e2e / raw;
+    console.log('\n2. one 10 000-record request');
+    line('onnxruntime in-process (baseline)', `${fmt(raw)} rows/s`);
+    line('POST /predict end to end (HTTP, JSON, validation)', `${fmt(e2e)} rows/s`);
+    line('ratio', fmt(r2, 2), `bar ≥ 0.5: ${verdict(r2 >= 0.5)}`);
+
+    // 4. 3× the sustainable load for 20 s (requests of 250 records: a rate a single-core client can offer)
+    const body = JSON.stringify(randomRecords(250, 3));
+    const sustainable = await maxThroughput(predictUrl, body, 32, 5);
+    const rssBefore = rssMB(worker);
+    const over = await atRate(predictUrl, body, 3 * sustainable.rps, 20);
+    await sleep(3000);
+    const rssAfter = rssMB(worker);
+    const other5xx = Object.entries(over.byStatus).filter(([code]) => Number(code) >= 500 && Number(code) !== 503).reduce((n, [, c]) => n + c, 0);
+    const p99 = percentile(over.okLatencies, 99);
+    const budget = (svc.apis.predict!.max_latency_ms ?? 0) + 50;
+    console.log(`\n4. overload: 3 × ${fmt(sustainable.rps)} req/s of 250 records for 20 s`);
+    line('sent / answered 200 / shed 503 / 429', `${over.sent} / ${over.byStatus[200] ?? 0} / ${over.byStatus[503] ?? 0} / ${over.byStatus[429] ?? 0}`);
+    line('5xx other than 503, client errors', `${other5xx}, ${over.errors}`, `bar 0: ${verdict(other5xx === 0)}`);
+    line('p99 of answered requests', `${fmt(p99, 1)} ms`, `bar ≤ ${budget} ms: ${verdict(p99 <= budget)}`);
+    line('worker RSS before / after', `${fmt(rssBefore, 1)} MB / ${fmt(rssAfter, 1)} MB`);
+    await stop(s);
+
+    // 3. cold start
+    const cli = path.join(PROJECT, 'bin', 'bento.mjs');
+    const viaCli = await coldStart((port) => [cli, 'serve', bento.dir, '--port', String(port), '--host', '127.0.0.1']);
+    const direct = await coldStart((port) => [entry, '--port', String(port), '--host', '127.0.0.1']);
+    console.log('\n3. cold start until /readyz is 200 (median of 5)');
+    line('bento serve <bento>', `${fmt(viaCli[2]!)} ms (min ${fmt(viaCli[0]!)}, max ${fmt(viaCli[4]!)})`, `bar < 1000 ms: ${verdict(viaCli[2]! < 1000)}`);
+    line('node <bento>/src/service.cjs', `${fmt(direct[2]!)} ms`);
+  } finally {
+    rmSync(bento.dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();

@@ -1,0 +1,62 @@
+/**
+ * The serving flags shared by `node <bento>/src/service.cjs …` and `bento serve`:
+ * `--port P` (else BENTOML_PORT, else PORT, else 3000), `--host H` (else BENTOML_HOST, else 0.0.0.0),
+ * `--production`, `--workers N` (default: the CPU count), `--reload` (accepted; only `bento serve .` reloads).
+ */
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { BentoError } from '../errors.js';
+
+export interface ServeFlags {
+  port: number;
+  host: string;
+  production: boolean;
+  workers: number;
+  reload: boolean;
+}
+
+export const DEFAULT_PORT = 3000;
+
+/** Resolves flags given as strings (from argv or the CLI) against the environment and defaults. */
+export function resolveFlags(
+  given: { port?: string; host?: string; production?: boolean; workers?: string; reload?: boolean },
+  env: NodeJS.ProcessEnv = process.env,
+): ServeFlags {
+  const portText = given.port ?? env.BENTOML_PORT ?? env.PORT;
+  const port = portText === undefined ? DEFAULT_PORT : Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    const from = given.port !== undefined ? '--port' : env.BENTOML_PORT !== undefined ? 'BENTOML_PORT' : 'PORT';
+    throw new BentoError('BAD_ARGUMENT', `${from} must be a port number (0-65535), not "${portText}"`);
+  }
+  const workers = given.workers === undefined ? os.availableParallelism() : Number(given.workers);
+  if (!Number.isInteger(workers) || workers < 1) throw new BentoError('BAD_ARGUMENT', `--workers must be a whole number ≥ 1, not "${given.workers}"`);
+  return {
+    port,
+    host: given.host ?? env.BENTOML_HOST ?? '0.0.0.0',
+    production: given.production ?? false,
+    workers,
+    reload: given.reload ?? false,
+  };
+}
+
+/** Parses `node service.cjs` arguments. */
+export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ServeFlags {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string', short: 'p' },
+        host: { type: 'string' },
+        production: { type: 'boolean' },
+        workers: { type: 'string' },
+        reload: { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new BentoError('BAD_ARGUMENT', (err as Error).message.replace(/\. To specify.*$/s, ''));
+  }
+  return resolveFlags(values);
+}

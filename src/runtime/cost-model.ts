@@ -1,0 +1,72 @@
+/**
+ * The cost of one model call as a function of its batch size, `duration ≈ a·rows + b`, refitted by least
+ * squares over the most recent batches (BentoML's dispatcher keeps the same linear model). The batcher uses
+ * it to decide whether waiting for more requests pays off and whether a request can still meet its budget.
+ */
+export class CostModel {
+  private readonly sizes: number[] = [];
+  private readonly durations: number[] = [];
+  private next = 0;
+  /** Milliseconds per row. */
+  a = 0;
+  /** Milliseconds per call, whatever its size. */
+  b = 0;
+
+  constructor(private readonly window = 64) {}
+
+  /** How many batches the fit is based on (at most the window). */
+  get samples(): number {
+    return this.sizes.length;
+  }
+
+  /** Records one batch of `rows` rows that took `ms` milliseconds, and refits. */
+  observe(rows: number, ms: number): void {
+    if (!(rows > 0) || !(ms >= 0) || !Number.isFinite(ms)) return;
+    if (this.sizes.length < this.window) {
+      this.sizes.push(rows);
+      this.durations.push(ms);
+    } else {
+      this.sizes[this.next] = rows;
+      this.durations[this.next] = ms;
+      this.next = (this.next + 1) % this.window;
+    }
+    this.fit();
+  }
+
+  /** Expected milliseconds of one call of `rows` rows (0 before any observation). */
+  estimate(rows: number): number {
+    return this.a * rows + this.b;
+  }
+
+  private fit(): void {
+    const n = this.sizes.length;
+    let sx = 0;
+    let sy = 0;
+    for (let i = 0; i < n; i++) {
+      sx += this.sizes[i]!;
+      sy += this.durations[i]!;
+    }
+    const mx = sx / n;
+    const my = sy / n;
+    let sxx = 0;
+    let sxy = 0;
+    for (let i = 0; i < n; i++) {
+      const dx = this.sizes[i]! - mx;
+      sxx += dx * dx;
+      sxy += dx * (this.durations[i]! - my);
+    }
+    // One batch size only: no slope to fit, so charge the cost per row (pessimistic for bigger batches).
+    let a = sxx > 1e-9 ? sxy / sxx : my / mx;
+    let b = sxx > 1e-9 ? my - a * mx : 0;
+    // Noise can give a negative term; neither cost can be below zero.
+    if (a < 0) {
+      a = 0;
+      b = my;
+    } else if (b < 0) {
+      b = 0;
+      a = my / mx;
+    }
+    this.a = a;
+    this.b = b;
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The entry of a built bento: `src/service.cjs` (an esbuild bundle) calls
+ * `runBento(svc, { bentoDir, argv })`, which reads the bento, then serves it in one process or, with
+ * `--production`, in N workers. Never throws: a startup error is printed as `CODE: message` and exits 1.
+ */
+import path from 'node:path';
+import { isBentoError } from '../errors.js';
+import type { ServiceDefinition } from '../sdk/index.js';
+import { parseServeArgs } from './args.js';
+import { applyBentoSettings, applyEnvs, readBento } from './bento-dir.js';
+import { launch } from './launch.js';
+import { createServer } from './server.js';
+
+export interface RunBentoOptions {
+  bentoDir: string;
+  argv: string[];
+}
+
+/**
+ * @example
+ *   // src/service.cjs of a bento
+ *   runBento(require('./service.ts').svc, { bentoDir: path.resolve(__dirname, '..'), argv: process.argv.slice(2) });
+ */
+export async function runBento(svc: ServiceDefinition, opts: RunBentoOptions): Promise<void> {
+  try {
+    const flags = parseServeArgs(opts.argv);
+    const bento = readBento(opts.bentoDir);
+    applyEnvs(bento.info);
+    const service = applyBentoSettings(svc, bento.info);
+    await launch({
+      flags,
+      label: `${bento.info.name}:${bento.info.version}`,
+      timeoutSeconds: service.traffic.timeout,
+      makeServer: (production) =>
+        createServer({
+          service,
+          models: bento.models,
+          version: bento.info.version,
+          logger: { level: process.env.BENTO_LOG_LEVEL ?? 'info' },
+          bentoDir: opts.bentoDir,
+          onnxruntimeVersion: bento.info.runtime?.onnxruntime_node,
+          intraOpNumThreads: production ? 1 : undefined,
+          swaggerUiDir: path.join(opts.bentoDir, 'env', 'node_modules', '@fastify', 'swagger-ui', 'static'),
+          clusterMetrics: production,
+        }),
+    });
+  } catch (err) {
+    if (isBentoError(err)) {
+      process.stderr.write(`${err.code}: ${err.message}\n`);
+      for (const d of err.details) process.stderr.write(`  ${d.path}: ${d.message}\n`);
+    } else {
+      process.stderr.write(`INTERNAL: ${(err as Error)?.stack ?? String(err)}\n`);
+    }
+    process.exit(1);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * `bento serve . --reload`: runs the server in a child process and restarts it when a source file of the
+ * project changes (fs.watch, debounced), the way BentoML's reloader does.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { exitCodeOf, spawnNode } from './child.js';
+
+const IGNORED = /(^|[\\/])(node_modules|\.git|models|bentos|coverage|\.tap)([\\/]|$)|(^|[\\/])\./;
+const WATCHED = /\.(ts|mts|cts|js|mjs|cjs|json|ya?ml)$/;
+
+/** Whether a change to `file` (relative to the project) restarts the server. */
+export function triggersReload(file: string): boolean {
+  return WATCHED.test(file) && !IGNORED.test(file);
+}
+
+/**
+ * Runs `node childArgs…` and restarts it on changes under `projectDir`; resolves with the last child's
+ * exit code once SIGINT/SIGTERM stop it.
+ */
+export function serveWithReload(projectDir: string, childArgs: string[], log: (msg: string) => void): Promise<number> {
+  let child: ChildProcess = spawnNode(childArgs);
+  let stopping = false;
+  let restarting = false;
+  let timer: NodeJS.Timeout | undefined;
+  let watcher: FSWatcher | undefined;
+
+  return new Promise((resolve) => {
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+      if (restarting) {
+        restarting = false;
+        child = spawnNode(childArgs);
+        child.on('exit', onExit);
+        return;
+      }
+      if (stopping) {
+        watcher?.close();
+        resolve(exitCodeOf(code, signal));
+      }
+      // Otherwise the server crashed: wait for the next change to try again.
+      else log('the server exited; waiting for a change to restart it');
+    };
+    child.on('exit', onExit);
+
+    const restart = (): void => {
+      log('source changed: restarting the server');
+      if (child.exitCode !== null || child.signalCode !== null) {
+        child = spawnNode(childArgs);
+        child.on('exit', onExit);
+        return;
+      }
+      restarting = true;
+      child.kill('SIGTERM');
+    };
+    watcher = watch(projectDir, { recursive: true }, (_event, file) => {
+      if (stopping || !file || !triggersReload(String(file))) return;
+      clearTimeout(timer);
+      timer = setTimeout(restart, 150);
+    });
+
+    const stop = (signal: NodeJS.Signals) => (): void => {
+      stopping = true;
+      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      else {
+        watcher?.close();
+        resolve(exitCodeOf(child.exitCode, child.signalCode as NodeJS.Signals | null));
+      }
+    };
+    process.once('SIGINT', stop('SIGINT'));
+    process.once('SIGTERM', stop('SIGTERM'));
+  });
+}

@@ -1,0 +1,208 @@
+/**
+ * `createServer`: builds the Fastify app of a service — API routes, health, metrics, docs — and loads the
+ * models in the background; `/readyz` turns 200 once they are loaded and warmed.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { BentoError } from '../errors.js';
+import { DEFAULT_BATCHING, type ApiContext, type ModelHandle, type Rows, type ServiceDefinition } from '../sdk/index.js';
+import type { ModelInfo } from '../store/model-info.js';
+import { Admission } from './admission.js';
+import { registerApiRoute } from './api-route.js';
+import { Batcher } from './batcher.js';
+import type { Cancellation } from './cancellation.js';
+import { clusterMetricsText } from './cluster-metrics.js';
+import { registerDocs } from './docs.js';
+import { Readiness, registerHealthRoutes } from './health.js';
+import { installErrorHandling } from './http-errors.js';
+import { lazyChildLogger } from './lazy-logger.js';
+import { loadOnnxRuntime, ModelRunner, type Ort } from './inference.js';
+import { ServiceMetrics, UNKNOWN_ENDPOINT } from './metrics.js';
+import { Traffic } from './traffic.js';
+import { compileSchema, createAjv } from './validation.js';
+
+/** Default most bytes of a request body (a 10 000-record request is about 1.5 MB). */
+export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
+
+export interface ServerOptions {
+  service: ServiceDefinition;
+  /** Every model of the service by alias: its model.yaml and where its model.onnx is. */
+  models: Record<string, { info: ModelInfo; onnxPath: string }>;
+  /** Service version, for the `service_version` label and the docs (the bento version, or "dev"). */
+  version: string;
+  /** false (default), true, or pino options. */
+  logger?: boolean | object;
+  /** An onnxruntime-node module to use instead of loading one (tests inject fakes). */
+  onnxruntime?: Ort;
+  /** Bento folder, to load onnxruntime-node from its env/ and check `onnxruntimeVersion`. */
+  bentoDir?: string;
+  onnxruntimeVersion?: string;
+  /** Threads inside one model call (default 1). */
+  intraOpNumThreads?: number;
+  /** Most bytes of a request body (default 10 MB); larger ones are answered 413. */
+  bodyLimit?: number;
+  /** Swagger UI's static files (see docs.ts). */
+  swaggerUiDir?: string;
+  /** In a cluster worker: `/metrics` answers the sum over every worker. */
+  clusterMetrics?: boolean;
+}
+
+/** What the runtime adds to the Fastify instance. */
+export interface BentoRuntime {
+  readiness: Readiness;
+  metrics: ServiceMetrics;
+  /** Settles once the models are loaded and warmed (rejects if they cannot be). */
+  loaded: Promise<void>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    bento: BentoRuntime;
+  }
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+// Unique across workers and restarts without a random draw per request: a per-process prefix + a counter.
+const ID_PREFIX = randomUUID().slice(0, 13);
+let idCounter = 0;
+
+function requestId(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : `${ID_PREFIX}-${(++idCounter).toString(36)}`;
+}
+
+/**
+ * @example
+ *   const app = await createServer({ service: svc, models: { regressor: { info, onnxPath } }, version: 'dev' });
+ *   await app.listen({ port: 3000 });
+ *   await app.bento.loaded; // /readyz is 200 from here on
+ */
+export async function createServer(opts: ServerOptions): Promise<FastifyInstance> {
+  const svc = opts.service;
+  for (const alias of Object.keys(svc.models)) {
+    if (!opts.models[alias]) throw new BentoError('BAD_CONFIG', `service "${svc.name}" needs model "${alias}" (${svc.models[alias]}) and none was given`);
+  }
+  const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    // No per-request log lines (they would cost more than a prediction); errors are logged by the handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit,
+    genReqId: requestId,
+    childLoggerFactory: lazyChildLogger,
+    // While draining, requests on open connections are still answered (and told to close the connection).
+    return503OnClosing: false,
+  });
+  // Only JSON bodies: a text/plain body is answered 415, not parsed as a string.
+  app.removeContentTypeParser('text/plain');
+  const ajv = createAjv();
+  app.setValidatorCompiler(({ schema }) => compileSchema(ajv, schema as Record<string, unknown>));
+  installErrorHandling(app);
+  app.decorateRequest('bentoAdmitted', false);
+
+  const apis = Object.entries(svc.apis);
+  const metrics = new ServiceMetrics({
+    service: svc.name,
+    version: opts.version,
+    apiRoutes: apis.map(([, a]) => a.route),
+    maxBatchSize: Math.max(1, ...apis.map(([, a]) => a.max_batch_size ?? DEFAULT_BATCHING.max_batch_size)),
+  });
+  const readiness = new Readiness();
+  const endpointOf = (req: FastifyRequest): string => (req.is404 ? UNKNOWN_ENDPOINT : req.routeOptions.url ?? UNKNOWN_ENDPOINT);
+  app.addHook('onRequest', (req, reply, done) => {
+    void reply.header('x-request-id', req.id);
+    metrics.requestStarted(endpointOf(req));
+    done();
+  });
+  app.addHook('onResponse', (req, reply, done) => {
+    metrics.requestFinished(endpointOf(req), reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+
+  await registerDocs(app, { title: svc.name, version: opts.version, description: svc.description, swaggerUiDir: opts.swaggerUiDir });
+  registerHealthRoutes(app, readiness);
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    const text = opts.clusterMetrics ? await clusterMetricsText() : await metrics.text();
+    return reply.type(metrics.contentType).send(text);
+  });
+
+  // Models: runners are filled in by the background load; routes answer NOT_READY until then.
+  const runners: Record<string, ModelRunner> = {};
+  const handles: Record<string, ModelHandle> = {};
+  for (const [alias, m] of Object.entries(opts.models)) handles[alias] = { info: m.info };
+  const ctx: ApiContext = { models: handles };
+  const traffic = new Traffic(svc.traffic.timeout);
+  // One admission per process: the APIs share its CPU.
+  const admission = new Admission(svc.traffic.max_concurrency);
+  const warmups: Array<() => Promise<void>> = [];
+
+  for (const [name, def] of apis) {
+    const alias = def.model;
+    const width = opts.models[alias]!.info.features.length;
+    const call = async (rows: Rows): Promise<Float32Array> => {
+      const start = performance.now();
+      const out = await runners[alias]!.run(rows.data, rows.count, rows.width);
+      metrics.observeInference(alias, (performance.now() - start) / 1000);
+      return out;
+    };
+    let infer: (rows: Rows, cancel: Cancellation, since: number) => Promise<Float32Array>;
+    let congested = (): boolean => false;
+    if (def.batchable) {
+      const maxBatchSize = def.max_batch_size ?? DEFAULT_BATCHING.max_batch_size;
+      const batcher = new Batcher(call, {
+        maxBatchSize,
+        maxLatencyMs: def.max_latency_ms ?? DEFAULT_BATCHING.max_latency_ms,
+        onBatch: (n) => metrics.observeBatch(def.route, n),
+      });
+      infer = (rows, cancel, since) => batcher.submit(rows, cancel, since);
+      const congestedMs = 0.5 * (def.max_latency_ms ?? DEFAULT_BATCHING.max_latency_ms);
+      congested = () => batcher.queuedRows > 0 && batcher.expectedMs(0) > congestedMs;
+      // Warm-up: a first call absorbs onnxruntime's one-off set-up cost; then calls through the batcher
+      // teach its cost model a small and a large call.
+      warmups.push(async () => {
+        await call(zeros(1, width));
+        await batcher.submit(zeros(1, width));
+        await batcher.submit(zeros(1, width));
+        await batcher.submit(zeros(Math.min(maxBatchSize, 256), width));
+      });
+    } else {
+      infer = (rows) => call(rows);
+      warmups.push(async () => void (await call(zeros(1, width))));
+    }
+    registerApiRoute(app, { name, def, ctx, readiness, traffic, admission, congested, width, infer, bodyLimit });
+  }
+
+  const loaded = (async () => {
+    const ort = opts.onnxruntime ?? (await loadOnnxRuntime({ bentoDir: opts.bentoDir, expectedVersion: opts.onnxruntimeVersion }));
+    for (const [alias, m] of Object.entries(opts.models)) {
+      runners[alias] = await ModelRunner.load(ort, m.onnxPath, { intraOpNumThreads: opts.intraOpNumThreads ?? 1 });
+    }
+    for (const warm of warmups) await warm();
+    if (readiness.state === 'starting') readiness.state = 'ready';
+  })();
+  loaded.catch((err: unknown) => {
+    readiness.state = 'failed';
+    readiness.reason = (err as Error).message;
+    app.log.error({ err }, `models failed to load: ${(err as Error).message}`);
+  });
+  // Draining: not ready any more; API answers say `connection: close` (api-route.ts), and connections
+  // that turn idle are closed as they do, so the drain ends once the requests in flight are answered.
+  let sweeper: NodeJS.Timeout | undefined;
+  app.addHook('preClose', (done) => {
+    readiness.state = 'stopping';
+    sweeper = setInterval(() => app.server.closeIdleConnections(), 50);
+    done();
+  });
+  app.addHook('onClose', (_instance, done) => {
+    clearInterval(sweeper);
+    admission.stop();
+    done();
+  });
+  app.decorate('bento', { readiness, metrics, loaded });
+  return app;
+}
+
+function zeros(count: number, width: number): Rows {
+  return { data: new Float32Array(count * width), count, width };
+}

@@ -1,0 +1,76 @@
+// `bento serve` through the real CLI (bin/bento.mjs) in child processes: a bento folder, a project folder
+// served from its sources with models from the store, --reload, and a tag that does not exist.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { makeBento, PROJECT, spawnServer, waitForStatus, type Served } from './fixtures/bento.js';
+import { expected, matches, randomForest, randomRecords, writeModel } from './fixtures/model.js';
+import { post } from './fixtures/http.js';
+import { svc } from './fixtures/service.js';
+
+const CLI = path.join(PROJECT, 'bin', 'bento.mjs');
+const home = mkdtempSync(path.join(os.tmpdir(), 'bento-home-'));
+t.teardown(() => rmSync(home, { recursive: true, force: true }));
+
+/** A project folder of its own: an ESM package whose service.ts is the fixture service. */
+function makeProject(prefix: string): string {
+  const project = mkdtempSync(path.join(home, prefix));
+  writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'p', private: true, type: 'module' }));
+  writeFileSync(path.join(project, 'service.ts'), `export { svc } from ${JSON.stringify(path.join(PROJECT, 'test/runtime/fixtures/service.ts'))};\n`);
+  return project;
+}
+
+function stop(s: Served): Promise<unknown> {
+  if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+  return s.exited;
+}
+
+t.test('bento serve DIR runs the bento folder and forwards SIGTERM', { timeout: 60_000 }, async (t) => {
+  const bento = await makeBento(svc, { root: home });
+  const s = await spawnServer(process.execPath, [CLI, 'serve', bento.dir, '--port', '0', '--host', '127.0.0.1'], { BENTO_HOME: home });
+  t.teardown(() => stop(s));
+  await waitForStatus(`${s.url}/readyz`);
+  const records = randomRecords(3);
+  const r = await post(`${s.url}/predict`, records);
+  t.ok(matches(r.body, expected(bento.forest, records)));
+  s.child.kill('SIGTERM');
+  t.same(await s.exited, { code: 0, signal: null }, 'the CLI exits with the server, 0');
+});
+
+t.test('bento serve (a project folder) serves its service.ts with models from the store', { timeout: 60_000 }, async (t) => {
+  const project = makeProject('project-');
+  const forest = randomForest(9, 5, 3);
+  writeModel(path.join(home, 'models'), forest, { version: 'projectmodel0001' });
+  const s = await spawnServer(process.execPath, [CLI, 'serve', '--port', '0', '--host', '127.0.0.1'], { BENTO_HOME: home }, project);
+  t.teardown(() => stop(s));
+  await waitForStatus(`${s.url}/readyz`);
+  const records = randomRecords(4);
+  const r = await post(`${s.url}/predict`, records);
+  t.ok(matches(r.body, expected(forest, records)), 'the model resolved from the store');
+  s.child.kill('SIGTERM');
+  t.equal((await s.exited).code, 0);
+});
+
+t.test('bento serve . --reload restarts the server when a source changes', { timeout: 60_000 }, async (t) => {
+  const project = makeProject('reload-');
+  const file = path.join(project, 'service.ts');
+  const s = await spawnServer(process.execPath, [CLI, 'serve', project, '--reload', '--port', '0', '--host', '127.0.0.1'], { BENTO_HOME: home });
+  t.teardown(() => stop(s));
+  const firstPid = Number(s.logs.find((l) => /listening on/.test(String(l.msg)))!.pid);
+  writeFileSync(file, `// changed\nexport { svc } from ${JSON.stringify(path.join(PROJECT, 'test/runtime/fixtures/service.ts'))};\n`);
+  const again = await s.waitForLog((l) => /listening on/.test(String(l.msg)) && Number(l.pid) !== firstPid);
+  t.ok(again, 'a new server process is listening');
+  s.child.kill('SIGTERM');
+  t.equal((await s.exited).code, 0);
+});
+
+t.test('an unknown tag is a clear error', { timeout: 60_000 }, async (t) => {
+  const r = spawnSync(process.execPath, [CLI, 'serve', 'no_such_bento'], { encoding: 'utf8', env: { ...process.env, BENTO_HOME: home } });
+  t.equal(r.status, 1);
+  t.match(r.stderr, /TAG_NOT_FOUND/);
+  const bad = spawnSync(process.execPath, [CLI, 'serve', '--port', '99999'], { encoding: 'utf8', cwd: home, env: { ...process.env, BENTO_HOME: home } });
+  t.equal(bad.status, 1);
+  t.match(bad.stderr, /BAD_ARGUMENT: --port must be a port number/);
+});
