@@ -53,6 +53,11 @@ export function entrySource(projectDir: string, serviceFile: string, exportName:
   return [
     '"use strict";',
     'const path = require("node:path");',
+    // In a container node is PID 1, which ignores signals it has no handler for: until the runtime has
+    // installed its draining handlers, SIGTERM/SIGINT simply end the process; after that they defer to them.
+    'if (require.main === module) for (const sig of ["SIGTERM", "SIGINT"]) {',
+    '  process.on(sig, function early() { if (process.listenerCount(sig) === 1) process.exit(0); });',
+    '}',
     `const svc = require(${JSON.stringify(importPath(projectDir, serviceFile))})[${JSON.stringify(exportName)}];`,
     'module.exports = { svc };',
     'if (require.main === module) {',
