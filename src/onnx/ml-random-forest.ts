@@ -8,7 +8,7 @@
  * `splitColumn` indexes the estimator's own column subset `indexes[i]`, not the original features.
  */
 import { BentoError } from '../errors.js';
-import type { Forest, Tree } from '../train/forest.js';
+import { type Forest, type Tree, treeFromLists } from '../train/forest.js';
 import { below32 } from './float32.js';
 
 export interface MlRandomForestOptions {
@@ -110,11 +110,5 @@ function convertTree(root: Json, cols: number[], where: string): Tree {
       feature.push(-1); threshold.push(0); left.push(-1); right.push(-1); value.push(d as number);
     }
   }
-  return {
-    feature: Int32Array.from(feature),
-    threshold: Float64Array.from(threshold),
-    left: Int32Array.from(left),
-    right: Int32Array.from(right),
-    value: Float64Array.from(value),
-  };
+  return treeFromLists({ feature, threshold, left, right, value });
 }

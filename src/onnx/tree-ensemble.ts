@@ -4,7 +4,7 @@
  * Forest cannot express with the same predictions.
  */
 import { BentoError } from '../errors.js';
-import type { Forest, Tree } from '../train/forest.js';
+import { type Forest, type Tree, treeFromLists } from '../train/forest.js';
 import { below32, floor32 } from './float32.js';
 import { decodeModel, fromBytes, onnx, toNum, type AttributeProto, type ModelProto, type TensorProto } from './proto.js';
 
@@ -145,13 +145,7 @@ function ensembleToForest(node: NodeProto, nFeatures: number): Forest {
       feature.push(f); threshold.push(thr); value.push(0);
       left.push(visit(l)); right.push(visit(r));
     }
-    out.push({
-      feature: Int32Array.from(feature),
-      threshold: Float64Array.from(threshold),
-      left: Int32Array.from(left),
-      right: Int32Array.from(right),
-      value: Float64Array.from(value),
-    });
+    out.push(treeFromLists({ feature, threshold, left, right, value }));
   }
   if (out.length === 0) bad('the tree ensemble has no nodes');
   return { nFeatures, trees: out };

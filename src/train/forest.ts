@@ -48,3 +48,23 @@ export function predict(forest: Forest, x: ArrayLike<number>, rows: number): Flo
   }
   return out;
 }
+
+/** Node lists as a tree grows them (plain arrays), before they become the typed arrays of a Tree. */
+export interface TreeLists {
+  feature: number[];
+  threshold: number[];
+  left: number[];
+  right: number[];
+  value: number[];
+}
+
+/** Freezes grown node lists into a Tree. */
+export function treeFromLists(n: TreeLists): Tree {
+  return {
+    feature: Int32Array.from(n.feature),
+    threshold: Float64Array.from(n.threshold),
+    left: Int32Array.from(n.left),
+    right: Int32Array.from(n.right),
+    value: Float64Array.from(n.value),
+  };
+}

@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { predict, type Forest, type Tree } from '../../src/train/forest.js';
+import { predict, type Forest, type Tree, treeFromLists } from '../../src/train/forest.js';
 import { forestToOnnx } from '../../src/onnx/write.js';
 import { onnxToForest, readOnnxSignature } from '../../src/onnx/read.js';
 import { loadSession, runForest } from '../../src/onnx/session.js';
@@ -40,10 +40,7 @@ function randomTree(rand: () => number, depth: number): Tree {
     return id;
   };
   grow(0);
-  return {
-    feature: Int32Array.from(feature), threshold: Float64Array.from(threshold), left: Int32Array.from(left),
-    right: Int32Array.from(right), value: Float64Array.from(value),
-  };
+  return treeFromLists({ feature, threshold, left, right, value });
 }
 
 function randomForest(seed: number, depth: number, nTrees = 100): Forest {
