@@ -181,6 +181,13 @@ async function importOnnx(file: string, bytes: Buffer, opts: ImportOptions): Pro
   if (!sig.hasTreeEnsembleRegressor) throw new BentoError('BAD_MODEL', `${label} has no TreeEnsembleRegressor node; only tree-ensemble regressors can be imported`);
   if (sig.inputType !== 'float') throw new BentoError('BAD_MODEL', `${label}: input "${sig.inputName}" is ${sig.inputType}; only float inputs are supported`);
   const features = featureNames(sig.nFeatures, opts.features, sig.featureNames);
+  // Refuse now what onnxruntime could not serve later (e.g. an operator or attribute it does not support).
+  const { loadSession } = await import('../onnx/session.js');
+  try {
+    await loadSession(bytes);
+  } catch (err) {
+    throw isBentoError(err) ? new BentoError(err.code, `${label}: ${err.message}`) : err;
+  }
   const outputs: TensorSpec[] = sig.outputNames.map((name) => ({ name, shape: ['N', 1], dtype: 'float32' }));
   return saveModel({
     name: opts.name ?? nameFromFile(file),

@@ -70,6 +70,12 @@ t.test('ONNX models the store cannot serve are BAD_MODEL', async (t) => {
   })).finish();
   await fs.writeFile(path.join(dir, 'identity.onnx'), identity);
   await rejectsWith(t, importModel(path.join(dir, 'identity.onnx')), 'BAD_MODEL', 'identity.onnx', 'TreeEnsembleRegressor');
+  // A tree ensemble onnxruntime refuses to load (an unknown branch mode) is refused at import, not at serve time.
+  const unservable = onnx.ModelProto.decode(forestToOnnx(tinyForest()));
+  const modes = unservable.graph!.node![0]!.attribute!.find((a) => a.name === 'nodes_modes')!;
+  modes.strings = modes.strings!.map((m) => (Buffer.from(m).toString() === 'LEAF' ? m : Buffer.from('BRANCH_SIDEWAYS')));
+  await fs.writeFile(path.join(dir, 'unservable.onnx'), onnx.ModelProto.encode(unservable).finish());
+  await rejectsWith(t, importModel(path.join(dir, 'unservable.onnx')), 'BAD_MODEL', 'unservable.onnx');
   await fs.writeFile(path.join(dir, 'garbage.onnx'), 'not protobuf at all, just words');
   await rejectsWith(t, importModel(path.join(dir, 'garbage.onnx')), 'BAD_MODEL', 'garbage.onnx');
   await fs.writeFile(path.join(dir, 'other.json'), '{"hello": "world"}');
