@@ -2,23 +2,13 @@
 // `node <copy>/src/service.cjs --port P` child answers /readyz and /predict with the packaged model.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { buildBento } from '../../src/build/build.js';
 import { expectedPrediction, FILL_HEART_RATE, makeModel } from '../fixtures/make-model.js';
 import { ACTIVITIES_FIXTURE, ROOT, tempDir, tempHome } from '../fixtures/project.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
+import { freePort } from '../fixtures/ports.js';
 
 /** Runs the bento's entry with plain node (no tsx, no loaders from the test runner) from its own folder. */
 function serve(bentoDir: string, port: number): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {

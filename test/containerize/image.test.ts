@@ -6,7 +6,6 @@
  * the reason, where they are missing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import t from 'tap';
 import type { Test } from 'tap';
@@ -15,6 +14,7 @@ import { gitRevision } from '../../src/containerize/containerize.js';
 import { makeModel } from '../fixtures/make-model.js';
 import { ACTIVITIES_FIXTURE, ROOT, runtimeReady, tempHome } from '../fixtures/project.js';
 import { BASE_IMAGE, hasBaseImage, podmanEnv, run } from './fixtures/podman.js';
+import { freePort } from '../fixtures/ports.js';
 
 const podman = await podmanEnv();
 async function skipReason(): Promise<string | false> {
@@ -32,17 +32,6 @@ const RECORDS = [
   { 'Distance (km)': 8, 'Average Speed (km/h)': 10, 'Calories Burned': 500, 'Climb (m)': 20, 'Average Heart rate (tpm)': null },
   { 'Distance (km)': 12, 'Average Speed (km/h)': 25, 'Calories Burned': 350, 'Climb (m)': 150, 'Type': 'Cycling' },
 ];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** A child process with its output kept, and a promise of its exit code. */
 function start(cmd: string, args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
