@@ -3,38 +3,14 @@
 // while the other keeps serving, and SIGTERM draining the requests in flight before exiting 0.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import http from 'node:http';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { makeBento, spawnServer, waitForStatus, type Served } from './fixtures/bento.js';
-import { sample } from './fixtures/http.js';
+import { alone, sample } from './fixtures/http.js';
 import { expected, matches, randomRecords } from './fixtures/model.js';
 import { svc } from './fixtures/service.js';
 
 const P = 'BENTOML_activities_model_';
-
-/** A request on a connection of its own (so the cluster spreads them over the workers). */
-function request(url: string, method = 'GET', body?: unknown): Promise<{ status: number; body: any; text: string }> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request(url, { method, agent: false, headers: payload ? { 'content-type': 'application/json' } : {} }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => {
-        let parsed: unknown = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          // text answer
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed, text });
-      });
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
 
 const bento = await makeBento(svc);
 t.teardown(() => rmSync(bento.dir, { recursive: true, force: true }));
@@ -50,12 +26,12 @@ t.test('one process: serves, then drains on SIGTERM and exits 0', { timeout: 60_
   t.teardown(() => stop(s));
   await waitForStatus(`${s.url}/readyz`);
   const records = randomRecords(5);
-  const r = await request(`${s.url}/predict`, 'POST', records);
+  const r = await alone(`${s.url}/predict`, 'POST', records);
   t.equal(r.status, 200);
   t.ok(matches(r.body, expected(bento.forest, records)), 'predictions from the bundled service');
-  t.equal((await request(`${s.url}/docs`)).status, 200, 'Swagger UI from the bento env');
+  t.equal((await alone(`${s.url}/docs`)).status, 200, 'Swagger UI from the bento env');
 
-  const inflight = [request(`${s.url}/slow`, 'POST', { ms: 800 }), request(`${s.url}/slow`, 'POST', { ms: 800 })];
+  const inflight = [alone(`${s.url}/slow`, 'POST', { ms: 800 }), alone(`${s.url}/slow`, 'POST', { ms: 800 })];
   await new Promise((r) => setTimeout(r, 200));
   s.child.kill('SIGTERM');
   const answers = await Promise.all(inflight);
@@ -89,17 +65,17 @@ t.test('--production with 2 workers', { timeout: 60_000 }, async (t) => {
   await t.test('/metrics answered by any worker is the sum over all workers', async (t) => {
     const records = randomRecords(2);
     for (let i = 0; i < 10; i++) {
-      const r = await request(`${s.url}/predict`, 'POST', records);
+      const r = await alone(`${s.url}/predict`, 'POST', records);
       t.ok(r.status === 200 && matches(r.body, expected(bento.forest, records)), `request ${i}`);
     }
     // Connections go round-robin, so each worker answered about half; every scrape must still say 10.
     for (let i = 0; i < 4; i++) {
-      const m = await request(`${s.url}/metrics`);
+      const m = await alone(`${s.url}/metrics`);
       t.equal(m.status, 200);
       t.equal(sample(m.text, `${P}request_total`, { endpoint: '/predict', http_response_code: '200' }), 10, `scrape ${i}`);
       t.equal(sample(m.text, `${P}request_duration_seconds_count`, { endpoint: '/predict', http_response_code: '200' }), 10);
     }
-    const text = (await request(`${s.url}/metrics`)).text;
+    const text = (await alone(`${s.url}/metrics`)).text;
     const noPromtool = spawnSync('promtool', ['--version']).error ? 'promtool is not installed (Debian package prometheus)' : false;
     await t.test('promtool check metrics accepts the summed exposition', { skip: noPromtool }, async (t) => {
       const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
@@ -111,25 +87,25 @@ t.test('--production with 2 workers', { timeout: 60_000 }, async (t) => {
     const victim = workers[0]!;
     process.kill(victim, 'SIGKILL');
     await s.waitForLog((l) => l.role === 'primary' && new RegExp(`worker ${victim} died`).test(String(l.msg)));
-    const during = await Promise.all(Array.from({ length: 6 }, () => request(`${s.url}/predict`, 'POST', randomRecords(1))));
+    const during = await Promise.all(Array.from({ length: 6 }, () => alone(`${s.url}/predict`, 'POST', randomRecords(1))));
     t.same(during.map((r) => r.status), [200, 200, 200, 200, 200, 200], 'the surviving worker answers');
     const now = await readyPids(3);
     const replacement = now.find((p) => !workers.includes(p));
     t.ok(replacement, `a new worker (${replacement}) is ready`);
-    const after = await Promise.all(Array.from({ length: 6 }, () => request(`${s.url}/predict`, 'POST', randomRecords(1))));
+    const after = await Promise.all(Array.from({ length: 6 }, () => alone(`${s.url}/predict`, 'POST', randomRecords(1))));
     t.same(after.map((r) => r.status), [200, 200, 200, 200, 200, 200]);
   });
 
   await t.test('SIGTERM: requests in flight are answered, then exit 0', async (t) => {
-    const slow = Array.from({ length: 4 }, () => request(`${s.url}/slow`, 'POST', { ms: 1500 }));
+    const slow = Array.from({ length: 4 }, () => alone(`${s.url}/slow`, 'POST', { ms: 1500 }));
     for (;;) {
-      const m = await request(`${s.url}/metrics`);
+      const m = await alone(`${s.url}/metrics`);
       if (sample(m.text, `${P}request_in_progress`, { endpoint: '/slow' }) === 4) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     s.child.kill('SIGTERM');
     await s.waitForLog((l) => l.role !== 'primary' && /shutting down/.test(String(l.msg)));
-    const probe = await request(`${s.url}/readyz`).then(
+    const probe = await alone(`${s.url}/readyz`).then(
       (r) => r.status,
       () => 'refused',
     );

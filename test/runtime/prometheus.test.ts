@@ -2,41 +2,18 @@
 // the Grafana dashboards query must come out of Prometheus' own API — request counts summed over both
 // workers, the service_version label, a healthy target, and a finite p99 from the duration histogram.
 import t from 'tap';
-import http from 'node:http';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { makeBento, spawnServer, type Served } from './fixtures/bento.js';
 import { expected, matches, randomRecords } from './fixtures/model.js';
 import { prometheusMissing, startPrometheus, until } from './fixtures/prometheus.js';
 import { svc } from './fixtures/service.js';
+import { alone } from './fixtures/http.js';
 
 const P = 'BENTOML_activities_model_';
 const JOB = 'activities_model';
 const GOOD = 7;
 const BAD = 3;
-
-/** POST on a connection of its own, so the cluster deals the requests out to both workers. */
-function postAlone(url: string, body: unknown): Promise<{ status: number; body: unknown }> {
-  return new Promise((resolve, reject) => {
-    const payload = JSON.stringify(body);
-    const req = http.request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => {
-        let parsed: unknown = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          // not JSON: keep the text
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed });
-      });
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
 
 const isReady = (l: Record<string, unknown>): boolean => /ready: models loaded/.test(String(l.msg));
 
@@ -70,7 +47,7 @@ t.test('Prometheus scrapes /metrics of a --production bento with 2 workers', { s
   for (let i = 0; i < GOOD + BAD; i++) {
     // Bad ones at 1, 4, 7: three connections apart, so they land on both workers.
     const bad = i % 3 === 1;
-    const r = await postAlone(`${s.url}/predict`, bad ? [{ nope: 1 }] : records);
+    const r = await alone(`${s.url}/predict`, 'POST', bad ? [{ nope: 1 }] : records);
     statuses.push(r.status);
     if (!bad) t.ok(matches(r.body, want), `request ${i}: the model's predictions`);
   }
