@@ -2,7 +2,7 @@
 // on a 100-tree depth-8 forest, for one row and for 10 000-row batches. Also times forestToOnnx.
 // Run: node --import tsx bench/onnx.ts
 import { performance } from 'node:perf_hooks';
-import { predict, type Forest, type Tree } from '../src/train/forest.js';
+import { predict, treeFromLists, type Forest, type Tree } from '../src/train/forest.js';
 import { forestToOnnx } from '../src/onnx/write.js';
 import { loadSession, runForest } from '../src/onnx/session.js';
 
@@ -24,7 +24,7 @@ function tree(depth: number): Tree {
     return id;
   };
   grow(0);
-  return { feature: Int32Array.from(feature), threshold: Float64Array.from(threshold), left: Int32Array.from(left), right: Int32Array.from(right), value: Float64Array.from(value) };
+  return treeFromLists({ feature, threshold, left, right, value });
 }
 
 async function time(fn: () => unknown | Promise<unknown>, minMs = 500): Promise<number> {

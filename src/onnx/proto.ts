@@ -39,3 +39,12 @@ export function decodeModel(bytes: Uint8Array): ModelProto {
   }
   return model;
 }
+
+/** The first graph input that is not an initializer (older IRs list initializers as inputs too). */
+export function graphInput(model: ModelProto): ValueInfoProto {
+  const graph = model.graph!;
+  const init = new Set((graph.initializer ?? []).map((i) => i.name));
+  const input = (graph.input ?? []).find((i) => !init.has(i.name));
+  if (!input) throw new BentoError('BAD_MODEL', 'the ONNX model has no graph input');
+  return input;
+}

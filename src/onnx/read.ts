@@ -2,9 +2,8 @@
  * Reading ONNX models: the signature a store or server needs (input name, shape, type, outputs,
  * feature names) and, for tree ensembles, the forest itself.
  */
-import { BentoError } from '../errors.js';
 import { FEATURE_NAMES_KEY } from './write.js';
-import { decodeModel, onnx, toNum, type ModelProto, type ValueInfoProto } from './proto.js';
+import { decodeModel, graphInput, onnx, toNum, type ModelProto } from './proto.js';
 import { ensembleFeatureCount, findTreeEnsembles } from './tree-ensemble.js';
 
 export { onnxToForest } from './tree-ensemble.js';
@@ -67,15 +66,6 @@ export function readOnnxSignature(bytes: Uint8Array): OnnxSignature {
     producerVersion: model.producerVersion ?? '',
     irVersion: toNum(model.irVersion),
   };
-}
-
-/** The first graph input that is not an initializer (older IRs list initializers as inputs too). */
-export function graphInput(model: ModelProto): ValueInfoProto {
-  const graph = model.graph!;
-  const init = new Set((graph.initializer ?? []).map((i) => i.name));
-  const input = (graph.input ?? []).find((i) => !init.has(i.name));
-  if (!input) throw new BentoError('BAD_MODEL', 'the ONNX model has no graph input');
-  return input;
 }
 
 function readFeatureNames(model: ModelProto): string[] | undefined {

@@ -6,7 +6,7 @@
 import { BentoError } from '../errors.js';
 import { type Forest, type Tree, treeFromLists } from '../train/forest.js';
 import { below32, floor32 } from './float32.js';
-import { decodeModel, fromBytes, onnx, toNum, type AttributeProto, type ModelProto, type TensorProto } from './proto.js';
+import { decodeModel, fromBytes, graphInput, onnx, toNum, type AttributeProto, type ModelProto, type TensorProto } from './proto.js';
 
 type NodeProto = NonNullable<NonNullable<ModelProto['graph']>['node']>[number];
 
@@ -52,13 +52,12 @@ export function onnxToForest(bytes: Uint8Array): Forest {
     bad(`the ONNX graph has ${nodes.length} operators (${ops}); only a lone TreeEnsembleRegressor converts to a forest`);
   }
   const node = ensembles[0]!;
-  const init = new Set((graph.initializer ?? []).map((i) => i.name));
-  const input = (graph.input ?? []).find((i) => !init.has(i.name));
-  if (!input || node.input?.[0] !== input.name) bad('the TreeEnsembleRegressor does not read the graph input');
-  const tensor = input!.type?.tensorType;
+  const input = graphInput(model);
+  if (node.input?.[0] !== input.name) bad('the TreeEnsembleRegressor does not read the graph input');
+  const tensor = input.type?.tensorType;
   if (tensor?.elemType !== onnx.TensorProto.DataType.FLOAT) {
     const t = onnx.TensorProto.DataType[tensor?.elemType ?? 0] ?? 'non-tensor';
-    bad(`the model's input "${input!.name}" is ${String(t).toLowerCase()}; only float inputs are supported`);
+    bad(`the model's input "${input.name}" is ${String(t).toLowerCase()}; only float inputs are supported`);
   }
   const dims = tensor!.shape?.dim ?? [];
   const fixed = dims.length === 2 && dims[1]!.dimValue ? toNum(dims[1]!.dimValue) : 0;

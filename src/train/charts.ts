@@ -14,6 +14,8 @@ export function escapeXml(s: string): string {
 
 /** Round tick values covering [min, max] (about `count` of them), at steps of 1, 2 or 5 × 10^k. */
 export function niceTicks(min: number, max: number, count = 5): number[] {
+  // no round steps span an infinite or NaN range (the loop below would never reach max)
+  if (!Number.isFinite(max - min)) return [min, max];
   if (!(max > min)) {
     const d = Math.abs(min) > 0 ? Math.abs(min) * 0.1 : 1;
     return niceTicks(min - d, max + d, count);

@@ -7,8 +7,8 @@
 import { predict } from './forest.js';
 import { fitPrepared, type FitResult, type ForestParams } from './forest-trainer.js';
 import { meanAbsoluteError } from './metrics.js';
-import { kFold } from './split.js';
-import { prepare, type PreparedData } from './tree.js';
+import { kFold, takeRows } from './split.js';
+import { prepare } from './tree.js';
 
 /** The forest parameters a grid may search over. */
 export type GridKey = 'max_depth' | 'random_state' | 'n_estimators' | 'max_features' | 'min_samples_split' | 'min_samples_leaf';
@@ -65,16 +65,6 @@ export function parameterGrid(grid: Grid): Candidate[] {
   return out;
 }
 
-function subset(x: ArrayLike<number>, y: ArrayLike<number>, nFeatures: number, rows: Int32Array): PreparedData {
-  const xs = new Float64Array(rows.length * nFeatures);
-  const ys = new Float64Array(rows.length);
-  rows.forEach((r, k) => {
-    for (let j = 0; j < nFeatures; j++) xs[k * nFeatures + j] = x[r * nFeatures + j]!;
-    ys[k] = y[r]!;
-  });
-  return prepare(xs, ys, rows.length, nFeatures);
-}
-
 /**
  * Runs the search and the refit.
  *
@@ -88,12 +78,16 @@ export function gridSearch(opts: GridSearchOptions): GridSearchResult {
   const total = candidates.length * folds + 1;
   let done = 0;
   // Each fold's training rows are sorted once and shared by every candidate.
-  const prepared = splits.map((s) => ({
-    train: subset(x, y, nFeatures, s.train),
-    testX: Float32Array.from({ length: s.test.length * nFeatures }, (_, k) => x[s.test[Math.floor(k / nFeatures)]! * nFeatures + (k % nFeatures)]!),
-    testY: Float64Array.from(s.test, (r) => y[r]!),
-    testRows: s.test.length,
-  }));
+  const prepared = splits.map((s) => {
+    const train = takeRows(x, y, nFeatures, s.train);
+    const test = takeRows(x, y, nFeatures, s.test);
+    return {
+      train: prepare(train.x, train.y, s.train.length, nFeatures),
+      testX: Float32Array.from(test.x),
+      testY: test.y,
+      testRows: s.test.length,
+    };
+  });
 
   const results: CvResult[] = candidates.map((params) => {
     const p: ForestParams = { ...base, ...params };

@@ -65,7 +65,8 @@ export async function loadParams(file: string): Promise<TrainingParams> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BentoError('FILE_NOT_FOUND', `parameters file not found: ${file}`, [{ path: file, message: 'not found' }]);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EISDIR') throw new BentoError('FILE_NOT_FOUND', `parameters file not found: ${file}`, [{ path: file, message: 'not found' }]);
     throw err;
   }
   return parseParams(text, file);

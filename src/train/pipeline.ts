@@ -15,7 +15,7 @@ import { regressionMetrics, type RegressionMetrics } from './metrics.js';
 import { loadParams } from './params.js';
 import { referenceStats, type FeatureStats } from './reference.js';
 import { FEATURES, TARGET } from './schema.js';
-import { trainValidationTestSplit } from './split.js';
+import { takeRows, trainValidationTestSplit } from './split.js';
 import { wrangle, type Fill, type WrangledData } from './wrangle.js';
 
 export interface TrainingOptions {
@@ -76,17 +76,6 @@ export async function readTrainingData(dataPath: string): Promise<{ digest: stri
   return { digest, data: wrangle(parseCsv(bytes.toString('utf8'), dataPath), dataPath) };
 }
 
-function rowsOf(d: WrangledData, idx: Int32Array): { x: Float64Array; y: Float64Array } {
-  const nf = FEATURES.length;
-  const x = new Float64Array(idx.length * nf);
-  const y = new Float64Array(idx.length);
-  idx.forEach((r, k) => {
-    x.set(d.x.subarray(r * nf, r * nf + nf), k * nf);
-    y[k] = d.y[r]!;
-  });
-  return { x, y };
-}
-
 /**
  * Trains the activities model as the original pipeline did.
  *
@@ -105,9 +94,9 @@ export async function runTraining(opts: TrainingOptions): Promise<TrainingResult
     ]);
   }
   const parts = trainValidationTestSplit(data.rows, split.test_size, split.val_size, split.random_state);
-  const train = rowsOf(data, parts.train);
-  const val = rowsOf(data, parts.validation);
   const nf = FEATURES.length;
+  const train = takeRows(data.x, data.y, nf, parts.train);
+  const val = takeRows(data.x, data.y, nf, parts.validation);
 
   const search = gridSearch({
     x: train.x,

@@ -64,3 +64,14 @@ export function kFold(n: number, k: number): IndexSplit[] {
   }
   return out;
 }
+
+/** The rows `idx` of row-major features `x` (`nFeatures` columns) and of targets `y`, in the order of `idx`. */
+export function takeRows(x: ArrayLike<number>, y: ArrayLike<number>, nFeatures: number, idx: Int32Array): { x: Float64Array; y: Float64Array } {
+  const xs = new Float64Array(idx.length * nFeatures);
+  const ys = new Float64Array(idx.length);
+  idx.forEach((r, k) => {
+    for (let j = 0; j < nFeatures; j++) xs[k * nFeatures + j] = x[r * nFeatures + j]!;
+    ys[k] = y[r]!;
+  });
+  return { x: xs, y: ys };
+}

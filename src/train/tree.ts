@@ -8,7 +8,7 @@
  * - thresholds are float32-exact: the largest float32 not above scikit-learn's midpoint, so every
  *   float32 input takes the same branch as in scikit-learn, and in the ONNX file.
  */
-import type { Tree } from './forest.js';
+import { treeFromLists, type Tree } from './forest.js';
 import { splitThreshold } from './float32.js';
 import type { RandR } from './random.js';
 
@@ -190,13 +190,7 @@ export class TreeGrower {
       }
     }
 
-    const tree: Tree = {
-      feature: new Int32Array(feature),
-      threshold: new Float64Array(threshold),
-      left: new Int32Array(left),
-      right: new Int32Array(right),
-      value: new Float64Array(value),
-    };
+    const tree = treeFromLists({ feature, threshold, left, right, value });
     return { tree, importances: importancesOf(tree, impurityOf, weightOf, F) };
   }
 

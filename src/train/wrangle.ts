@@ -92,11 +92,14 @@ export function wrangle(table: CsvTable, file: string): WrangledData {
     const values = numeric.map((c, k) => {
       const raw = cells[c]!.trim();
       if (NA.has(raw)) return undefined;
-      if (!NUMBER.test(raw)) {
+      const v = Number(raw);
+      // "1e400" matches NUMBER but is Infinity, which no split, mean or chart survives
+      const problem = !NUMBER.test(raw) ? 'not a number' : !Number.isFinite(v) ? 'not a finite number' : undefined;
+      if (problem) {
         const at = `${file}:${table.lines[r]}`;
-        throw new BentoError('BAD_DATA', `${at}: column "${required[k]}" holds "${raw}", not a number`, [{ path: `${at}:${required[k]}`, message: 'not a number' }]);
+        throw new BentoError('BAD_DATA', `${at}: column "${required[k]}" holds "${raw}", ${problem}`, [{ path: `${at}:${required[k]}`, message: problem }]);
       }
-      return k < FEATURES.length ? clampFeature(FEATURES[k]!, Number(raw)) : Number(raw);
+      return k < FEATURES.length ? clampFeature(FEATURES[k]!, v) : v;
     });
     const hr = values[hrPos];
     if (hr !== undefined) {

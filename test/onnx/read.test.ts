@@ -2,9 +2,9 @@
 // estimators where /usr/bin/python3 has sklearn and onnx), every branch mode against onnxruntime, and
 // the models we must refuse.
 import t from 'tap';
+import { tempDir } from '../fixtures/project.js';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { predict } from '../../src/train/forest.js';
@@ -102,8 +102,7 @@ const hasSkl2onnx = spawnSync('/usr/bin/python3', ['-c', 'import skl2onnx'], { s
 
 t.test('scikit-learn ensembles in skl2onnx layout', { skip: hasSklearn ? false : '/usr/bin/python3 cannot import onnx and sklearn (Debian python3-onnx, python3-sklearn)' }, async (t) => {
   if (!hasSkl2onnx) t.comment('skl2onnx is not installed: the estimators are converted by test/onnx/fixtures/sklearn_forest.py');
-  const dir = mkdtempSync(join(tmpdir(), 'bento-skl-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, 'bento-skl-');
   const script = fileURLToPath(new URL('fixtures/sklearn_forest.py', import.meta.url));
   const r = spawnSync('/usr/bin/python3', [script, dir], { encoding: 'utf8' });
   t.equal(r.status, 0, `fixture script ran ${r.stderr}`);

@@ -1,9 +1,9 @@
 // forestToOnnx: onnxruntime-node must predict what forest.ts predicts, on every row, including rows
 // exactly on thresholds and on their float32 neighbours; the file must pass ONNX's reference checker.
 import t from 'tap';
+import { tempDir } from '../fixtures/project.js';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { predict, type Forest, type Tree, treeFromLists } from '../../src/train/forest.js';
 import { forestToOnnx } from '../../src/onnx/write.js';
@@ -140,8 +140,7 @@ t.test('a broken forest is refused before onnxruntime sees it', async (t) => {
 const hasPythonOnnx = spawnSync('/usr/bin/python3', ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0;
 
 t.test('the ONNX reference checker accepts the file', { skip: hasPythonOnnx ? false : '/usr/bin/python3 cannot import onnx (Debian python3-onnx)' }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'bento-onnx-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, 'bento-onnx-');
   const check = (file: string) => spawnSync('/usr/bin/python3', ['-c',
     'import onnx,sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)', file], { encoding: 'utf8' });
   for (const depth of [1, 8]) {

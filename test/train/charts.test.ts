@@ -48,5 +48,7 @@ t.test('ticks are round and cover the range', async (t) => {
   t.ok(ticks[0]! <= -37 && ticks.at(-1)! >= 112, 'covers the range');
   t.same(ticks, [-50, 0, 50, 100, 150], 'a step of 1, 2 or 5 × 10^k (here 50 for a raw 29.8)');
   t.same(niceTicks(5, 5).length > 1, true, 'a zero range still gets ticks');
+  t.same(niceTicks(0, Infinity), [0, Infinity], 'an infinite range ends instead of looping');
+  t.equal(niceTicks(NaN, NaN).length, 2, 'and so does a NaN one');
   t.equal(escapeXml(`"'<>&`), '&quot;&apos;&lt;&gt;&amp;');
 });

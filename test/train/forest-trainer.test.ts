@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
+import { tempDir } from '../fixtures/project.js';
 import { predict } from '../../src/train/forest.js';
 import { DEFAULT_FOREST_PARAMS, fitForest, resolveMaxFeatures } from '../../src/train/forest-trainer.js';
 import { meanAbsoluteError } from '../../src/train/metrics.js';
@@ -57,8 +57,7 @@ t.test('max_features resolves like scikit-learn', async (t) => {
 // last bits of sums that scikit-learn accumulates in its own (sort-dependent) order, so they are
 // compared on accuracy instead.
 t.test('identical to scikit-learn RandomForestRegressor', { skip: sklearnMissing() }, async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bento-forest-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, 'bento-forest-');
   const file = path.join(dir, 'data.json');
   writeFileSync(file, JSON.stringify({ train, val, nTrain: parts.train.length, nVal: parts.validation.length }));
   const configs = [

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
+import { tempDir } from '../fixtures/project.js';
 import { generateActivities, HEADER, pyRound2, quality, speedHundredths } from '../../data/generate.js';
 import { parseCsv } from '../../src/train/csv.js';
 import { MT19937 } from '../../src/train/random.js';
@@ -52,8 +52,7 @@ t.test('deterministic: the same seed gives the same bytes, and the committed dat
 });
 
 t.test('the command line writes the file it is asked to', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bento-generate-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, 'bento-generate-');
   const out = path.join(dir, 'd.csv');
   const script = new URL('../../data/generate.ts', import.meta.url).pathname;
   execFileSync(process.execPath, ['--import', 'tsx', script, '--rows', '5', '--seed', '1', '--out', out], { stdio: 'pipe' });

@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
+import { tempDir } from '../fixtures/project.js';
 import { BentoError } from '../../src/errors.js';
 import { loadParams, parseParams } from '../../src/train/params.js';
 import { PARAMS } from './fixtures/python.js';
@@ -56,8 +56,8 @@ t.test('mistakes are BAD_CONFIG errors naming the key and the file', async (t) =
 
 t.test('a missing file is FILE_NOT_FOUND; a real file on disk is read', async (t) => {
   await t.rejects(loadParams('/nonexistent/parameters.yml'), { code: 'FILE_NOT_FOUND' });
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bento-params-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, 'bento-params-');
+  await t.rejects(loadParams(dir), { code: 'FILE_NOT_FOUND' }, 'a folder is not a parameters file either');
   const file = path.join(dir, 'parameters.yml');
   writeFileSync(file, VALID.replace('folds: 3', 'folds: 1'));
   await t.rejects(loadParams(file), { code: 'BAD_CONFIG', message: new RegExp(`^${file.replace(/[.]/g, '\\.')}:4: "cv\\.folds" must be an integer from 2`) });

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
+import { tempDir } from '../fixtures/project.js';
 import { predict } from '../../src/train/forest.js';
 import { regressionMetrics } from '../../src/train/metrics.js';
 import { runTraining } from '../../src/train/pipeline.js';
@@ -46,8 +46,7 @@ t.test('trains on the project data with the project parameters', async (t) => {
 t.test('user mistakes are clear errors', async (t) => {
   await t.rejects(runTraining({ dataPath: '/nonexistent/DATA.csv', paramsPath: PARAMS }), { code: 'FILE_NOT_FOUND', message: /data file not found: \/nonexistent\/DATA\.csv/ });
   await t.rejects(runTraining({ dataPath: PROJECT_DATA, paramsPath: '/nonexistent/parameters.yml' }), { code: 'FILE_NOT_FOUND' });
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bento-pipeline-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, 'bento-pipeline-');
   const small = path.join(dir, 'small.csv');
   writeFileSync(small, readFileSync(PROJECT_DATA, 'utf8').split('\n').slice(0, 8).join('\n'));
   await t.rejects(runTraining({ dataPath: small, paramsPath: PARAMS }), { code: 'BAD_DATA', message: /7 usable rows; at least \d+ are needed/ });

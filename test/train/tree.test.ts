@@ -3,7 +3,8 @@ import { RandomForestRegression } from 'ml-random-forest';
 import { predict, predictRow, type Tree } from '../../src/train/forest.js';
 import { DEFAULT_FOREST_PARAMS, fitForest, type ForestParams } from '../../src/train/forest-trainer.js';
 import { MT19937 } from '../../src/train/random.js';
-import { nextDownFloat32, splitThreshold } from '../../src/train/float32.js';
+import { splitThreshold } from '../../src/train/float32.js';
+import { nextDown32 } from '../../src/onnx/float32.js';
 
 /** One tree on all rows (no bootstrap), all features: a plain CART tree. */
 function cart(x: number[][], y: number[], params: Partial<ForestParams> = {}): Tree {
@@ -74,13 +75,13 @@ t.test('thresholds are float32-exact and keep left ≤ t < right', async (t) => 
     const th2 = splitThreshold(lo, hi);
     const mid = lo / 2 + hi / 2;
     // float32 inputs branch as on scikit-learn's double midpoint, for the bounds and for their neighbours
-    const probes = [lo, hi, th2, nextDownFloat32(th2), Math.fround(mid), nextDownFloat32(hi)];
+    const probes = [lo, hi, th2, nextDown32(th2), Math.fround(mid), nextDown32(hi)];
     const sameBranches = probes.every((x) => x <= th2 === x <= mid);
     if (Math.fround(th2) !== th2 || !(lo <= th2 && th2 < hi) || !sameBranches) bad++;
   }
   t.equal(bad, 0, 'every random pair gives a float32 threshold with lo ≤ t < hi, branching like the midpoint');
-  t.equal(nextDownFloat32(1), Math.fround(1 - 2 ** -24));
-  t.equal(nextDownFloat32(-1), Math.fround(-1 - 2 ** -23));
+  t.equal(nextDown32(1), Math.fround(1 - 2 ** -24));
+  t.equal(nextDown32(-1), Math.fround(-1 - 2 ** -23));
 });
 
 /**

@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
+import { tempDir } from '../fixtures/project.js';
 import { BentoError } from '../../src/errors.js';
 import { parseCsv } from '../../src/train/csv.js';
 import { FEATURES } from '../../src/train/schema.js';
@@ -42,6 +42,8 @@ t.test('a missing required column or a non-number names file, line and column', 
   t.throws(() => wrangle(parseCsv(noClimb, 'x.csv'), 'x.csv'), { code: 'BAD_DATA', message: /x\.csv: missing required column "Climb \(m\)"/ });
   const bad = `${HEADER}\n2022-01-01,a,Running,3,600,1,800,abc,60,1.5`;
   t.throws(() => wrangle(parseCsv(bad, 'y.csv'), 'y.csv'), { code: 'BAD_DATA', message: /^y\.csv:2: column "Climb \(m\)" holds "abc", not a number/ });
+  const huge = `${HEADER}\n2022-01-01,a,Running,3,600,1,800,5,60,1e400`;
+  t.throws(() => wrangle(parseCsv(huge, 'h.csv'), 'h.csv'), { code: 'BAD_DATA', message: /^h\.csv:2: column "Quality" holds "1e400", not a finite number/ });
   const noHr = `${HEADER}\n2022-01-01,a,Running,3,600,1,800,5,,1.5`;
   t.throws(() => wrangle(parseCsv(noHr, 'z.csv'), 'z.csv'), { code: 'BAD_DATA', message: /no values to compute its mean/ });
 });
@@ -67,8 +69,7 @@ t.test('preprocessRecord applies the same clamps and fill to one record', async 
 });
 
 t.test('same table as the original pandas rules', { skip: sklearnMissing() }, async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bento-wrangle-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, 'bento-wrangle-');
   const file = path.join(dir, 'd.csv');
   writeFileSync(file, CSV);
   const bench = new URL('../../bench/sklearn_grid.py', import.meta.url).pathname;
