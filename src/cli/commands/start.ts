@@ -23,8 +23,7 @@ export const start: Command = {
     if ((await listModels(DEFAULT_MODEL_NAME)).length === 0) {
       say(`no ${DEFAULT_MODEL_NAME} in the model store: training on the default data`);
       const bar = progressBar('grid search');
-      const { info } = await trainAndSave({ onProgress: (d, t) => bar.update(d, t) });
-      bar.stop();
+      const { info } = await trainAndSave({ onProgress: (d, t) => bar.update(d, t) }).finally(() => bar.stop());
       say(`trained ${info.name}:${info.version} (validation MAE ${info.metrics.mean_absolute_error?.toFixed(2)})`);
     }
     const built = await buildBento();

@@ -21,8 +21,7 @@ export const train: Command = {
       ...(typeof values.params === 'string' ? { paramsPath: values.params } : {}),
       ...(typeof values.name === 'string' ? { name: values.name } : {}),
       onProgress: (done, total) => bar.update(done, total),
-    });
-    bar.stop();
+    }).finally(() => bar.stop()); // an error is printed on a clean line, not over the bar
     if (json) {
       process.stdout.write(JSON.stringify({ tag: `${info.name}:${info.version}`, metrics: info.metrics, params: info.params }, null, 2) + '\n');
       return;
