@@ -11,9 +11,9 @@
  */
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { freePort } from '../test/fixtures/ports.js';
 import { makeBento, PROJECT, spawnServer, waitForStatus, type Served } from '../test/runtime/fixtures/bento.js';
 import { preprocessed, randomForest, randomRecords } from '../test/runtime/fixtures/model.js';
 import { svc } from '../test/runtime/fixtures/service.js';
@@ -27,15 +27,6 @@ const verdict = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
 async function stop(s: Served): Promise<void> {
   if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGTERM');
   await s.exited;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** A bare Fastify app with one route echoing its JSON body: the ceiling for /predict. */
@@ -125,7 +116,7 @@ export async function run(): Promise<void> {
     const rssAfter = rssMB(worker);
     const other5xx = Object.entries(over.byStatus).filter(([code]) => Number(code) >= 500 && Number(code) !== 503).reduce((n, [, c]) => n + c, 0);
     const p99 = percentile(over.okLatencies, 99);
-    const budget = (svc.apis.predict!.max_latency_ms ?? 0) + 50;
+    const budget = svc.apis.predict!.max_latency_ms + 50;
     console.log(`\n4. overload: 3 × ${fmt(sustainable.rps)} req/s of 250 records for 20 s`);
     line('sent / answered 200 / shed 503 / 429', `${over.sent} / ${over.byStatus[200] ?? 0} / ${over.byStatus[503] ?? 0} / ${over.byStatus[429] ?? 0}`);
     line('5xx other than 503, client errors', `${other5xx}, ${over.errors}`, `bar 0: ${verdict(other5xx === 0)}`);

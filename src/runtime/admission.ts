@@ -31,11 +31,6 @@ export class Admission {
     this.timer.unref();
   }
 
-  /** API requests admitted and not yet answered. */
-  get active(): number {
-    return this.inFlight;
-  }
-
   /** Admits a request, or throws the error to answer it with. */
   enter(): void {
     if (this.inFlight >= this.maxConcurrency) {
@@ -49,7 +44,7 @@ export class Admission {
     if (this.inFlight >= this.limit) this.reachedLimit = true;
   }
 
-  /** An admitted request was answered after `ms` milliseconds, of a budget of `budgetMs`. */
+  /** An admitted request ended (answered, or its client went away) after `ms` milliseconds, of a budget of `budgetMs`. */
   leave(ms: number, budgetMs: number): void {
     this.inFlight--;
     const share = ms / budgetMs;

@@ -28,35 +28,28 @@ export interface ApiRouteOptions {
   bodyLimit: number;
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Whether the admission let this API request in (so it leaves it when answered). */
-    bentoAdmitted: boolean;
-  }
-}
-
 export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void {
   const { def, ctx } = o;
-  const budgetMs = def.batchable ? (def.max_latency_ms ?? 1000) : o.traffic.timeoutMs;
+  const budgetMs = def.batchable ? def.max_latency_ms : o.traffic.timeoutMs;
+  // reply.elapsedTime (used below) counts from the request's arrival because createServer has an
+  // onResponse hook: without any, Fastify does not time replies and it stays 0.
   app.post(
     def.route,
     {
       bodyLimit: o.bodyLimit,
       // Refuse before the body is read: readiness, a congested batcher, max_concurrency, the adaptive limit.
-      onRequest: (request, _reply, done) => {
+      onRequest: (_request, reply, done) => {
         try {
           if (!o.readiness.ready) throw o.readiness.error();
           if (o.congested()) throw new ShedError('overloaded: the requests already waiting fill the latency budget; retry in 1 s', 1);
           o.admission.enter();
-          request.bentoAdmitted = true;
+          // 'close' comes once per response, answered or not: a client that goes away before its
+          // answer gets no onResponse, and must not keep its slot.
+          reply.raw.once('close', () => o.admission.leave(reply.elapsedTime, budgetMs));
           done();
         } catch (err) {
           done(err as Error);
         }
-      },
-      onResponse: (request, reply, done) => {
-        if (request.bentoAdmitted) o.admission.leave(reply.elapsedTime, budgetMs);
-        done();
       },
       schema: {
         ...(def.doc ? { summary: def.doc } : {}),

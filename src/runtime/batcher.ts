@@ -132,7 +132,7 @@ export class Batcher {
     return new Promise<Float32Array>((resolve, reject) => {
       const item: Pending = { rows, next: 0, done: 0, deadline, settled: false, resolve, reject };
       if (cancel) {
-        cancel.onCancel((reason) => this.abort(item, reason));
+        cancel.onCancel((reason) => this.fail(item, reason));
         item.unlisten = () => cancel.onCancel(undefined);
       }
       this.queue.push(item);
@@ -299,16 +299,11 @@ export class Batcher {
     }
   }
 
+  /** Rejects a request (its call failed, or it was cancelled), taking its waiting rows out of the queue. */
   private fail(item: Pending, err: unknown): void {
     if (item.settled) return;
     this.remove(item);
     this.settle(item, err);
-  }
-
-  private abort(item: Pending, reason: unknown): void {
-    if (item.settled) return;
-    this.remove(item);
-    this.settle(item, reason);
   }
 
   /** Takes an item's rows that are still waiting out of the queue. */

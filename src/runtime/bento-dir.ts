@@ -51,7 +51,12 @@ export function applyBentoSettings(svc: ServiceDefinition, info: BentoInfo): Ser
   for (const a of info.apis ?? []) {
     const def = apis[a.name];
     if (!def) continue;
-    apis[a.name] = { ...def, batchable: a.batchable, max_batch_size: a.max_batch_size, max_latency_ms: a.max_latency_ms };
+    apis[a.name] = {
+      ...def,
+      batchable: a.batchable ?? def.batchable,
+      max_batch_size: a.max_batch_size ?? def.max_batch_size,
+      max_latency_ms: a.max_latency_ms ?? def.max_latency_ms,
+    };
   }
   return { ...svc, apis, traffic: { ...svc.traffic, ...(info.traffic ?? {}) } };
 }

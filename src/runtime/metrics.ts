@@ -112,8 +112,13 @@ export class ServiceMetrics {
     this.active.set(endpoint, (n ?? 0) + 1);
   }
 
-  requestFinished(endpoint: string, code: number, seconds: number): void {
+  /** A request is no longer in progress: answered, or its client went away before the answer. */
+  requestEnded(endpoint: string): void {
     this.active.set(endpoint, (this.active.get(endpoint) ?? 1) - 1);
+  }
+
+  /** A request was answered with `code` after `seconds` (counted; `requestEnded` follows). */
+  requestFinished(endpoint: string, code: number, seconds: number): void {
     let byCode = this.finished.get(endpoint);
     if (!byCode) this.finished.set(endpoint, (byCode = new Map()));
     let s = byCode.get(code);

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { BentoError } from '../errors.js';
-import { DEFAULT_BATCHING, type ApiContext, type ModelHandle, type Rows, type ServiceDefinition } from '../sdk/index.js';
+import { type ApiContext, type ModelHandle, type Rows, type ServiceDefinition } from '../sdk/index.js';
 import type { ModelInfo } from '../store/model-info.js';
 import { Admission } from './admission.js';
 import { registerApiRoute } from './api-route.js';
@@ -99,20 +99,22 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   const ajv = createAjv();
   app.setValidatorCompiler(({ schema }) => compileSchema(ajv, schema as Record<string, unknown>));
   installErrorHandling(app);
-  app.decorateRequest('bentoAdmitted', false);
 
   const apis = Object.entries(svc.apis);
   const metrics = new ServiceMetrics({
     service: svc.name,
     version: opts.version,
     apiRoutes: apis.map(([, a]) => a.route),
-    maxBatchSize: Math.max(1, ...apis.map(([, a]) => a.max_batch_size ?? DEFAULT_BATCHING.max_batch_size)),
+    maxBatchSize: Math.max(1, ...apis.map(([, a]) => a.max_batch_size)),
   });
   const readiness = new Readiness();
   const endpointOf = (req: FastifyRequest): string => (req.is404 ? UNKNOWN_ENDPOINT : req.routeOptions.url ?? UNKNOWN_ENDPOINT);
   app.addHook('onRequest', (req, reply, done) => {
     void reply.header('x-request-id', req.id);
-    metrics.requestStarted(endpointOf(req));
+    const endpoint = endpointOf(req);
+    metrics.requestStarted(endpoint);
+    // 'close' comes once per response, answered or not (a client that goes away gets no onResponse).
+    reply.raw.once('close', () => metrics.requestEnded(endpoint));
     done();
   });
   app.addHook('onResponse', (req, reply, done) => {
@@ -149,14 +151,13 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     let infer: (rows: Rows, cancel: Cancellation, since: number) => Promise<Float32Array>;
     let congested = (): boolean => false;
     if (def.batchable) {
-      const maxBatchSize = def.max_batch_size ?? DEFAULT_BATCHING.max_batch_size;
       const batcher = new Batcher(call, {
-        maxBatchSize,
-        maxLatencyMs: def.max_latency_ms ?? DEFAULT_BATCHING.max_latency_ms,
+        maxBatchSize: def.max_batch_size,
+        maxLatencyMs: def.max_latency_ms,
         onBatch: (n) => metrics.observeBatch(def.route, n),
       });
       infer = (rows, cancel, since) => batcher.submit(rows, cancel, since);
-      const congestedMs = 0.5 * (def.max_latency_ms ?? DEFAULT_BATCHING.max_latency_ms);
+      const congestedMs = 0.5 * def.max_latency_ms;
       congested = () => batcher.queuedRows > 0 && batcher.expectedMs(0) > congestedMs;
       // Warm-up: a first call absorbs onnxruntime's one-off set-up cost; then calls through the batcher
       // teach its cost model a small and a large call.
@@ -164,7 +165,7 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
         await call(zeros(1, width));
         await batcher.submit(zeros(1, width));
         await batcher.submit(zeros(1, width));
-        await batcher.submit(zeros(Math.min(maxBatchSize, 256), width));
+        await batcher.submit(zeros(Math.min(def.max_batch_size, 256), width));
       });
     } else {
       infer = (rows) => call(rows);

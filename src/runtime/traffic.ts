@@ -28,7 +28,7 @@ export class Traffic {
         const err = new BentoError('TIMEOUT', `the request was not answered within ${this.timeoutSeconds} s`);
         cancel.cancel(err);
         if (finish()) reject(err);
-      }, this.timeoutSeconds * 1000);
+      }, this.timeoutMs);
       let pending: Promise<T>;
       try {
         pending = work(cancel);

@@ -12,12 +12,12 @@ function rows(start: number, count: number): Rows {
   return { data, count, width: 2 };
 }
 
-/** A fake model answering each row's first value; each call "takes" a·n + b ms of the manual clock. */
 /** Attaches a handler at once (no unhandled rejection while the clock runs); resolves with the error or the value. */
 function outcome<T>(p: Promise<T>): Promise<T | unknown> {
   return p.then((v) => v, (e: unknown) => e);
 }
 
+/** A fake model answering each row's first value; each call "takes" a·n + b ms of the manual clock. */
 function model(clock: ManualClock, a = 0, b = 0) {
   const calls: number[][] = [];
   let fail: Error | undefined;

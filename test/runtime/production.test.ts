@@ -5,9 +5,10 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { makeBento, spawnServer, waitForStatus, type Served } from './fixtures/bento.js';
+import { makeBento, spawnServer, stopServer, waitForStatus } from './fixtures/bento.js';
 import { alone, sample } from './fixtures/http.js';
 import { expected, matches, randomRecords } from './fixtures/model.js';
+import { promtoolMissing } from './fixtures/prometheus.js';
 import { svc } from './fixtures/service.js';
 
 const P = 'BENTOML_activities_model_';
@@ -16,14 +17,9 @@ const bento = await makeBento(svc);
 t.teardown(() => rmSync(bento.dir, { recursive: true, force: true }));
 const entry = path.join(bento.dir, 'src', 'service.cjs');
 
-function stop(s: Served): Promise<unknown> {
-  if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
-  return s.exited;
-}
-
 t.test('one process: serves, then drains on SIGTERM and exits 0', { timeout: 60_000 }, async (t) => {
   const s = await spawnServer(process.execPath, [entry, '--port', '0', '--host', '127.0.0.1']);
-  t.teardown(() => stop(s));
+  t.teardown(() => stopServer(s));
   await waitForStatus(`${s.url}/readyz`);
   const records = randomRecords(5);
   const r = await alone(`${s.url}/predict`, 'POST', records);
@@ -49,7 +45,7 @@ t.test('a bad flag is a clear error and exit 1', { timeout: 60_000 }, async (t) 
 
 t.test('--production with 2 workers', { timeout: 60_000 }, async (t) => {
   const s = await spawnServer(process.execPath, [entry, '--production', '--workers', '2', '--port', '0', '--host', '127.0.0.1']);
-  t.teardown(() => stop(s));
+  t.teardown(() => stopServer(s));
   await waitForStatus(`${s.url}/readyz`);
   const readyPids = async (n: number): Promise<number[]> => {
     for (;;) {
@@ -76,8 +72,7 @@ t.test('--production with 2 workers', { timeout: 60_000 }, async (t) => {
       t.equal(sample(m.text, `${P}request_duration_seconds_count`, { endpoint: '/predict', http_response_code: '200' }), 10);
     }
     const text = (await alone(`${s.url}/metrics`)).text;
-    const noPromtool = spawnSync('promtool', ['--version']).error ? 'promtool is not installed (Debian package prometheus)' : false;
-    await t.test('promtool check metrics accepts the summed exposition', { skip: noPromtool }, async (t) => {
+    await t.test('promtool check metrics accepts the summed exposition', { skip: promtoolMissing() }, async (t) => {
       const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
       t.equal(r.status, 0, `promtool: ${r.stdout}${r.stderr}`);
     });

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { makeBento, spawnServer, type Served } from './fixtures/bento.js';
+import { makeBento, spawnServer, stopServer, type Served } from './fixtures/bento.js';
 import { expected, matches, randomRecords } from './fixtures/model.js';
 import { prometheusMissing, startPrometheus, until } from './fixtures/prometheus.js';
 import { svc } from './fixtures/service.js';
@@ -22,10 +22,7 @@ t.test('Prometheus scrapes /metrics of a --production bento with 2 workers', { s
   t.teardown(() => rmSync(bento.dir, { recursive: true, force: true }));
   const entry = path.join(bento.dir, 'src', 'service.cjs');
   const s: Served = await spawnServer(process.execPath, [entry, '--production', '--workers', '2', '--port', '0', '--host', '127.0.0.1']);
-  t.teardown(() => {
-    if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
-    return s.exited;
-  });
+  t.teardown(() => stopServer(s));
   const workers = await until('two workers ready', 20_000, async () => {
     const pids = new Set(s.logs.filter(isReady).map((l) => Number(l.pid)));
     return pids.size >= 2 ? [...pids] : undefined;

@@ -5,8 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { makeBento, PROJECT, spawnServer, waitForStatus, type Served } from './fixtures/bento.js';
+import { makeBento, PROJECT, spawnServer, stopServer, waitForStatus } from './fixtures/bento.js';
 import { expected, matches, randomForest, randomRecords, writeModel } from './fixtures/model.js';
+import { resolveFlags } from '../../src/runtime/args.js';
 import { post } from './fixtures/http.js';
 import { svc } from './fixtures/service.js';
 
@@ -22,15 +23,10 @@ function makeProject(prefix: string): string {
   return project;
 }
 
-function stop(s: Served): Promise<unknown> {
-  if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
-  return s.exited;
-}
-
 t.test('bento serve DIR runs the bento folder and forwards SIGTERM', { timeout: 60_000 }, async (t) => {
   const bento = await makeBento(svc, { root: home });
   const s = await spawnServer(process.execPath, [CLI, 'serve', bento.dir, '--port', '0', '--host', '127.0.0.1'], { BENTO_HOME: home });
-  t.teardown(() => stop(s));
+  t.teardown(() => stopServer(s));
   await waitForStatus(`${s.url}/readyz`);
   const records = randomRecords(3);
   const r = await post(`${s.url}/predict`, records);
@@ -44,7 +40,7 @@ t.test('bento serve (a project folder) serves its service.ts with models from th
   const forest = randomForest(9, 5, 3);
   writeModel(path.join(home, 'models'), forest, { version: 'projectmodel0001' });
   const s = await spawnServer(process.execPath, [CLI, 'serve', '--port', '0', '--host', '127.0.0.1'], { BENTO_HOME: home }, project);
-  t.teardown(() => stop(s));
+  t.teardown(() => stopServer(s));
   await waitForStatus(`${s.url}/readyz`);
   const records = randomRecords(4);
   const r = await post(`${s.url}/predict`, records);
@@ -57,13 +53,21 @@ t.test('bento serve . --reload restarts the server when a source changes', { tim
   const project = makeProject('reload-');
   const file = path.join(project, 'service.ts');
   const s = await spawnServer(process.execPath, [CLI, 'serve', project, '--reload', '--port', '0', '--host', '127.0.0.1'], { BENTO_HOME: home });
-  t.teardown(() => stop(s));
+  t.teardown(() => stopServer(s));
   const firstPid = Number(s.logs.find((l) => /listening on/.test(String(l.msg)))!.pid);
   writeFileSync(file, `// changed\nexport { svc } from ${JSON.stringify(path.join(PROJECT, 'test/runtime/fixtures/service.ts'))};\n`);
   const again = await s.waitForLog((l) => /listening on/.test(String(l.msg)) && Number(l.pid) !== firstPid);
   t.ok(again, 'a new server process is listening');
   s.child.kill('SIGTERM');
   t.equal((await s.exited).code, 0);
+});
+
+t.test('a port or worker count that is not a whole decimal number is refused, not read as 0', async (t) => {
+  for (const env of [{ BENTOML_PORT: '' }, { BENTOML_PORT: ' ' }, { PORT: '0x50' }]) {
+    t.throws(() => resolveFlags({}, env), { code: 'BAD_ARGUMENT', message: /must be a port number/ }, JSON.stringify(env));
+  }
+  t.throws(() => resolveFlags({ workers: '' }, {}), { code: 'BAD_ARGUMENT', message: /--workers must be a whole number/ });
+  t.equal(resolveFlags({ port: '0', workers: '2' }, {}).port, 0, 'port 0 (any free port) stays allowed');
 });
 
 t.test('an unknown tag is a clear error', { timeout: 60_000 }, async (t) => {

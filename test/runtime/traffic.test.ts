@@ -88,6 +88,24 @@ t.test('past traffic.max_concurrency requests in flight, new ones get 429', asyn
   t.equal((await post(`${s.url}/predict`, randomRecords(1))).status, 200, 'and then new ones are taken again');
 });
 
+t.test('clients that go away before their answer give their max_concurrency slot back', async (t) => {
+  const s = await start(makeService({ max_concurrency: 2 }));
+  t.teardown(s.close);
+  const gone = [0, 1].map(() => {
+    const ac = new AbortController();
+    const p = post(`${s.url}/slow`, { ms: 300 }, 'application/json', {}, ac.signal).catch(() => 'aborted');
+    return { ac, p };
+  });
+  await new Promise((r) => setTimeout(r, 100));
+  for (const g of gone) g.ac.abort();
+  t.same(await Promise.all(gone.map((g) => g.p)), ['aborted', 'aborted']);
+  await new Promise((r) => setTimeout(r, 500)); // their work ends unanswered
+  const r = await post(`${s.url}/predict`, randomRecords(1));
+  t.equal(r.status, 200, 'a new request is admitted');
+  const metrics = (await get(`${s.url}/metrics`)).text;
+  t.equal(sample(metrics, 'BENTOML_activities_model_request_in_progress', { endpoint: '/slow' }), 0, 'and they are no longer in progress');
+});
+
 t.test('/readyz: 503 until the models are loaded and warmed, 200 after, 503 while shutting down', async (t) => {
   let open!: () => void;
   const ctl: OrtControl = { delayMs: 0, calls: [], gate: new Promise((r) => (open = r)) };
