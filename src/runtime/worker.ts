@@ -1,5 +1,6 @@
 /**
- * One serving process (a cluster worker, or the only process): listens, reports to the primary, and on
+ * One serving process (a cluster worker, or the only process): listens (a cluster worker only once ready),
+ * reports to the primary, and on
  * SIGTERM/SIGINT drains — `/readyz` turns 503, the listener stops accepting, every accepted request is
  * answered — then exits 0, or 1 if the grace period runs out first.
  */
@@ -56,6 +57,15 @@ export async function runWorker(app: FastifyInstance, opts: WorkerOptions): Prom
     process.on('disconnect', () => drain('the primary exited'));
   }
 
+  if (inCluster) {
+    // A cluster worker joins the shared port only once its models are loaded and warmed: the primary deals
+    // connections to every listening worker, so one still loading would answer 503 while /readyz said 200.
+    try {
+      await app.bento.loaded;
+    } catch {
+      process.exit(1); // logged by createServer; a process that cannot serve its models must not linger
+    }
+  }
   const address = await app.listen({ port: opts.port, host: opts.host });
   app.log.info({ url: address }, `${opts.label} listening on ${address}`);
   if (inCluster) send({ type: LISTENING, address });

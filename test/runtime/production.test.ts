@@ -47,6 +47,9 @@ t.test('--production with 2 workers', { timeout: 60_000 }, async (t) => {
   const s = await spawnServer(process.execPath, [entry, '--production', '--workers', '2', '--port', '0', '--host', '127.0.0.1']);
   t.teardown(() => stopServer(s));
   await waitForStatus(`${s.url}/readyz`);
+  // Once /readyz says 200, no connection may land on a worker that is still loading its models.
+  const early = await Promise.all(Array.from({ length: 10 }, () => alone(`${s.url}/predict`, 'POST', randomRecords(1))));
+  t.same(early.map((r) => r.status), Array(10).fill(200), 'every request right after /readyz 200 is answered by a ready worker');
   const readyPids = async (n: number): Promise<number[]> => {
     for (;;) {
       const pids = [...new Set(s.logs.filter((l) => /ready: models loaded/.test(String(l.msg))).map((l) => Number(l.pid)))];
@@ -64,12 +67,13 @@ t.test('--production with 2 workers', { timeout: 60_000 }, async (t) => {
       const r = await alone(`${s.url}/predict`, 'POST', records);
       t.ok(r.status === 200 && matches(r.body, expected(bento.forest, records)), `request ${i}`);
     }
-    // Connections go round-robin, so each worker answered about half; every scrape must still say 10.
+    // Connections go round-robin, so each worker answered about half; every scrape must still count all
+    // of them: these 10 and the 10 sent right after /readyz.
     for (let i = 0; i < 4; i++) {
       const m = await alone(`${s.url}/metrics`);
       t.equal(m.status, 200);
-      t.equal(sample(m.text, `${P}request_total`, { endpoint: '/predict', http_response_code: '200' }), 10, `scrape ${i}`);
-      t.equal(sample(m.text, `${P}request_duration_seconds_count`, { endpoint: '/predict', http_response_code: '200' }), 10);
+      t.equal(sample(m.text, `${P}request_total`, { endpoint: '/predict', http_response_code: '200' }), 10 + early.length, `scrape ${i}`);
+      t.equal(sample(m.text, `${P}request_duration_seconds_count`, { endpoint: '/predict', http_response_code: '200' }), 10 + early.length);
     }
     const text = (await alone(`${s.url}/metrics`)).text;
     await t.test('promtool check metrics accepts the summed exposition', { skip: promtoolMissing() }, async (t) => {
