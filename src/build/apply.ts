@@ -10,6 +10,7 @@ import type { Store } from '../store/store.js';
 import { formatTag } from '../store/tag.js';
 import type { BentoInfo } from './bento-info.js';
 import { bentoStore } from './bento-store.js';
+import { mapLimit } from './pool.js';
 import { canonicalJson, type BuildPlan, type PlannedFile } from './plan.js';
 
 export interface ApplyResult {
@@ -20,7 +21,7 @@ export interface ApplyResult {
 }
 
 /** Same bento content, whatever the creation time. */
-export function sameContent(a: BentoInfo, b: BentoInfo): boolean {
+function sameContent(a: BentoInfo, b: BentoInfo): boolean {
   const strip = ({ creation_time: _t, ...rest }: BentoInfo) => rest;
   return canonicalJson(strip(a)) === canonicalJson(strip(b));
 }
@@ -63,11 +64,7 @@ export async function applyPlan(plan: BuildPlan, store: Store<BentoInfo> = bento
   if (await store.has(info.name, info.version)) return existing(store, plan);
   try {
     const made = await store.create(info.name, info.version, async (tmp) => {
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        for (let i = next++; i < plan.files.length; i = next++) await writeFile(tmp, plan.files[i]!);
-      };
-      await Promise.all(Array.from({ length: Math.min(8, plan.files.length) }, worker));
+      await mapLimit(plan.files, 8, (f) => writeFile(tmp, f));
       // A plain-data copy: YAML would otherwise write anchors for objects the service code shares.
       return JSON.parse(JSON.stringify(info)) as BentoInfo;
     });

@@ -50,3 +50,7 @@ export interface BentoInfo {
 export const BENTO_INFO_FILE = 'bento.yaml';
 /** Where the bundled service lives in a bento. */
 export const BENTO_ENTRY = 'src/service.cjs';
+/** Where a bento carries its copy of the Dockerfile template. */
+export const BENTO_DOCKERFILE = 'env/docker/Dockerfile';
+/** The image a bento builds on unless `docker.base_image` (or `--base-image`) says otherwise. */
+export const DEFAULT_BASE_IMAGE = 'node:20-bookworm-slim';

@@ -27,7 +27,7 @@ export interface BentofileConfig {
 }
 
 /** Where the published schema lives (top of the framework). */
-export const BENTOFILE_SCHEMA_PATH = new URL('../../schema/bentofile.schema.json', import.meta.url);
+const BENTOFILE_SCHEMA_PATH = new URL('../../schema/bentofile.schema.json', import.meta.url);
 
 let validator: ValidateFunction | undefined;
 
@@ -115,6 +115,9 @@ export async function readBentofile(file: string): Promise<BentofileConfig> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new BentoError('FILE_NOT_FOUND', `no bentofile at ${displayPath(file)} (use -f FILE or --project DIR)`);
+    }
+    if ((err as NodeJS.ErrnoException).code === 'EISDIR') {
+      throw new BentoError('BAD_ARGUMENT', `${displayPath(file)} is a folder, not a bentofile (use --project DIR for a project folder)`);
     }
     throw err;
   }

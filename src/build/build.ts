@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { BentoError } from '../errors.js';
 import { formatTag, VERSION_RE } from '../store/tag.js';
-import type { BentoInfo } from './bento-info.js';
+import { BENTO_DOCKERFILE, type BentoInfo } from './bento-info.js';
 import { displayPath, readBentofile } from './bentofile.js';
 import { applyPlan } from './apply.js';
 import { bundleService } from './bundle.js';
@@ -81,7 +81,7 @@ export async function buildBento(opts: BuildOptions = {}): Promise<BuildResult> 
   const tag = formatTag(plan.info.name, plan.info.version);
   progress(`writing ${tag} (${plan.files.length} files)`);
   const result = await applyPlan(plan);
-  const warnings = inputs.missingDockerfile ? ['no Dockerfile template found: the bento has no env/docker/Dockerfile'] : [];
+  const warnings = inputs.missingDockerfile ? [`no Dockerfile template found: the bento has no ${BENTO_DOCKERFILE}`] : [];
   progress(result.created ? `built ${tag}` : `${tag} is already stored (unchanged)`);
   return { tag, ...result, warnings };
 }

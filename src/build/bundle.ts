@@ -12,7 +12,7 @@ import { BentoError } from '../errors.js';
 export const RUNTIME_MAIN = fileURLToPath(new URL('../runtime/main.ts', import.meta.url));
 
 /** Native packages the bundle leaves to the environment (the bento carries them in env/node_modules). */
-export const EXTERNALS = ['onnxruntime-node'];
+const EXTERNALS = ['onnxruntime-node'];
 
 // Runs before any bundled module: resolve externals from the bento's own env/node_modules first, and give
 // ESM code that reads import.meta.url (which cjs lacks) the bundle's own URL.

@@ -11,9 +11,7 @@ import YAML from 'yaml';
 import { BentoError, isBentoError } from '../errors.js';
 import { extractArchive } from '../store/archive.js';
 import { verifyTree } from '../store/digest.js';
-import type { ModelInfo } from '../store/model-info.js';
 import { modelStore } from '../store/models.js';
-import type { Store } from '../store/store.js';
 import { formatTag } from '../store/tag.js';
 import { BENTO_INFO_FILE, type BentoInfo } from './bento-info.js';
 import { bentoStore } from './bento-store.js';
@@ -57,23 +55,6 @@ async function moveContents(from: string, to: string): Promise<void> {
   }
 }
 
-async function createOrKeep<I extends { name: string; version: string; creation_time: string }>(
-  store: Store<I>,
-  name: string,
-  version: string,
-  write: (tmp: string) => Promise<I>,
-): Promise<{ dir: string; created: boolean }> {
-  if (await store.has(name, version)) return { dir: path.join(store.root, name, version), created: false };
-  try {
-    const { dir } = await store.create(name, version, write);
-    return { dir, created: true };
-  } catch (err) {
-    // A concurrent import of the same version finished first: same content, keep it.
-    if (isBentoError(err) && err.code === 'ALREADY_EXISTS') return { dir: path.join(store.root, name, version), created: false };
-    throw err;
-  }
-}
-
 /** Checks that each model the bento names is inside it, with the recorded model.onnx digest. */
 function checkModels(info: BentoInfo, label: string): void {
   for (const m of info.models) {
@@ -113,23 +94,22 @@ export async function importBento(file: string): Promise<ImportResult> {
       throw err;
     }
     // Verified: now it may land.
-    const bento = await createOrKeep(bentoStore(), info.name, info.version, async (tmp) => {
+    const bento = await bentoStore().createOrKeep(info.name, info.version, async (tmp) => {
       await moveContents(root, tmp);
       return info;
     });
-    const stored = bento.created ? info : await bentoStore().readInfo(bento.dir);
     const models: ImportResult['models'] = [];
     const mstore = modelStore();
     for (const m of info.models) {
       const [name, version] = m.tag.split(':') as [string, string];
       const src = path.join(bento.dir, 'models', name, version);
-      const made = await createOrKeep<ModelInfo>(mstore, name, version, async (tmp) => {
+      const made = await mstore.createOrKeep(name, version, async (tmp) => {
         await fs.cp(src, tmp, { recursive: true });
         return mstore.readInfo(src);
       });
       models.push({ tag: m.tag, created: made.created });
     }
-    return { tag: formatTag(info.name, info.version), info: stored, dir: bento.dir, created: bento.created, models };
+    return { tag: formatTag(info.name, info.version), info: bento.info, dir: bento.dir, created: bento.created, models };
   } finally {
     await fs.rm(work, { recursive: true, force: true });
   }

@@ -7,8 +7,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listFiles, sha256File } from '../store/digest.js';
 import { bentosRoot, modelsRoot } from '../store/home.js';
+import { BENTO_DOCKERFILE } from './bento-info.js';
 import type { BundleAsset } from './bundle.js';
 import { onnxruntimeFiles } from './onnxruntime-files.js';
+import { mapLimit } from './pool.js';
 import type { InputFile } from './plan.js';
 import type { ResolvedBuild } from './resolve.js';
 import { listSources } from './sources.js';
@@ -30,14 +32,8 @@ async function digest(file: string): Promise<string> {
   return d;
 }
 
-async function withDigests(files: Array<Omit<InputFile, 'digest'>>): Promise<InputFile[]> {
-  const out: InputFile[] = new Array(files.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < files.length; i = next++) out[i] = { ...files[i]!, digest: await digest(files[i]!.from) };
-  };
-  await Promise.all(Array.from({ length: Math.min(8, files.length) }, worker));
-  return out;
+function withDigests(files: Array<Omit<InputFile, 'digest'>>): Promise<InputFile[]> {
+  return mapLimit(files, 8, async (f) => ({ ...f, digest: await digest(f.from) }));
 }
 
 async function assetFiles(assets: BundleAsset[]): Promise<Array<Omit<InputFile, 'digest'>>> {
@@ -62,7 +58,7 @@ export interface CollectedInputs {
 }
 
 /** The project's Dockerfile, else the framework's; undefined when neither exists. */
-export function dockerfileTemplate(projectDir: string): string | undefined {
+function dockerfileTemplate(projectDir: string): string | undefined {
   return [path.join(projectDir, 'Dockerfile'), FRAMEWORK_DOCKERFILE].find((f) => existsSync(f));
 }
 
@@ -89,7 +85,7 @@ export async function collectInputs(build: ResolvedBuild): Promise<CollectedInpu
     withDigests(sourceList.map((rel) => ({ from: path.join(build.projectDir, ...rel.split('/')), to: rel }))),
     withDigests(modelList),
     withDigests(envList),
-    dockerfile ? withDigests([{ from: dockerfile, to: 'env/docker/Dockerfile' }]) : Promise.resolve([]),
+    dockerfile ? withDigests([{ from: dockerfile, to: BENTO_DOCKERFILE }]) : Promise.resolve([]),
   ]);
   return {
     sources,

@@ -23,7 +23,7 @@ export interface OnnxruntimeFiles {
 }
 
 /** The platform folders carried: the image's (linux/x64), plus the build machine's when it differs. */
-export function platformDirs(): string[] {
+function platformDirs(): string[] {
   const dirs = ['linux/x64'];
   const host = `${process.platform}/${process.arch}`;
   if (host !== 'linux/x64') dirs.push(host);

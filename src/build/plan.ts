@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import YAML from 'yaml';
 import { BentoError } from '../errors.js';
 import { DEFAULT_BATCHING } from '../sdk/index.js';
-import { BENTO_ENTRY, type BentoApi, type BentoInfo } from './bento-info.js';
+import { compareBytes } from '../store/digest.js';
+import { BENTO_DOCKERFILE, BENTO_ENTRY, type BentoApi, type BentoInfo } from './bento-info.js';
 import { openApiDocument } from './openapi.js';
 import type { ResolvedBuild } from './resolve.js';
 
@@ -68,12 +69,12 @@ export function canonicalJson(x: unknown): string {
 }
 
 /** 16 hex chars of the digest of a bento's content (bento.yaml without version and time). */
-export function contentVersion(info: Omit<BentoInfo, 'version' | 'creation_time'> & Partial<BentoInfo>): string {
+function contentVersion(info: Omit<BentoInfo, 'version' | 'creation_time'> & Partial<BentoInfo>): string {
   const { version: _v, creation_time: _t, ...content } = info;
   return sha256(canonicalJson(content)).slice(0, 16);
 }
 
-const sorted = <V>(o: Record<string, V>): Record<string, V> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+const sorted = <V>(o: Record<string, V>): Record<string, V> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => compareBytes(a, b)));
 
 function bytesFile(path: string, data: Uint8Array | string): PlannedFile {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
@@ -83,7 +84,7 @@ function bytesFile(path: string, data: Uint8Array | string): PlannedFile {
 const diskFile = (f: InputFile, path = f.to): PlannedFile => ({ path, digest: f.digest, source: { kind: 'file', from: f.from, ...(f.link ? { link: true } : {}) } });
 
 /** APIs as bento.yaml records them (schemas deep-copied: plain data, no shared objects). */
-export function bentoApis(build: ResolvedBuild): BentoApi[] {
+function bentoApis(build: ResolvedBuild): BentoApi[] {
   return Object.entries(build.service.definition.apis).map(([name, a]) => ({
     name,
     route: a.route,
@@ -115,7 +116,7 @@ export function planBento(input: PlanInput): BuildPlan {
   add(bytesFile('README.md', readme), 'the README');
   for (const f of input.models) add(diskFile(f), 'model file');
   for (const f of input.env) add(diskFile(f), 'environment file');
-  if (input.dockerfile) add(diskFile(input.dockerfile, 'env/docker/Dockerfile'), 'the Dockerfile');
+  if (input.dockerfile) add(diskFile(input.dockerfile, BENTO_DOCKERFILE), 'the Dockerfile');
   for (const f of input.sources) add(diskFile(f, `src/${f.to}`), '/include: source');
 
   const digestsOf = (): Record<string, string> => sorted(Object.fromEntries([...files.values()].map((f) => [f.path, f.digest])));
@@ -146,5 +147,5 @@ export function planBento(input: PlanInput): BuildPlan {
   const { name, files: _files, ...rest } = content;
   // Field order as documented: name, version, creation_time first; files last.
   const info: BentoInfo = { name, version, creation_time: input.now, ...rest, files: digests };
-  return { info, files: [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
+  return { info, files: [...files.values()].sort((a, b) => compareBytes(a.path, b.path)) };
 }

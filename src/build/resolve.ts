@@ -9,14 +9,15 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BentoError, isBentoError } from '../errors.js';
 import { isServiceDefinition, type ServiceDefinition } from '../sdk/index.js';
+import { compareBytes } from '../store/digest.js';
 import type { ModelInfo } from '../store/model-info.js';
 import { modelStore } from '../store/models.js';
 import { formatTag, parseTag } from '../store/tag.js';
+import { DEFAULT_BASE_IMAGE } from './bento-info.js';
 import type { BentofileConfig } from './bentofile.js';
 
 /** Sources copied into the bento's src/ when the bentofile says nothing. */
-export const DEFAULT_INCLUDE = ['**/*.ts', '**/*.mts', '**/*.js', '**/*.mjs', '**/*.json', '**/*.yaml', '**/*.yml', '*.md'];
-export const DEFAULT_BASE_IMAGE = 'node:20-bookworm-slim';
+const DEFAULT_INCLUDE = ['**/*.ts', '**/*.mts', '**/*.js', '**/*.mjs', '**/*.json', '**/*.yaml', '**/*.yml', '*.md'];
 
 export interface ResolvedModel {
   alias: string;
@@ -115,7 +116,7 @@ async function resolveModels(svc: ServiceDefinition, entries: BentofileConfig['m
       throw err;
     }
   }
-  return out.sort((a, b) => (a.alias < b.alias ? -1 : a.alias > b.alias ? 1 : 0));
+  return out.sort((a, b) => compareBytes(a.alias, b.alias));
 }
 
 function dockerEnv(env: Record<string, string> | string[] | undefined): Record<string, string> {

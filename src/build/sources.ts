@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
+import { compareBytes } from '../store/digest.js';
 
 /** Folders never walked: dependencies, history, and the stores that hold bentos and models. */
 const NEVER_ANYWHERE = new Set(['node_modules', '.git']);
@@ -41,5 +42,5 @@ export async function listSources(projectDir: string, include: string[], exclude
     }
   }
   await walk(projectDir, '');
-  return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return out.sort(compareBytes);
 }

@@ -68,7 +68,7 @@ const SPECS: Record<BackendName, Spec> = {
 const PROBE_TIMEOUT_MS = 20_000;
 
 /** The argv (without the executable) of one build: shared flags, in the same order for every backend. */
-export function buildArgv(name: BackendName, request: BuildRequest, iidfile: string): string[] {
+function buildArgv(name: BackendName, request: BuildRequest, iidfile: string): string[] {
   if (request.tags.length === 0) throw new BentoError('BAD_ARGUMENT', 'an image needs at least one tag');
   const argv = [...SPECS[name].build, '--file', request.dockerfile, '--iidfile', iidfile];
   for (const tag of request.tags) argv.push('--tag', tag);
@@ -111,7 +111,7 @@ export function createBackend(name: BackendName, options: BackendOptions = {}): 
 }
 
 /** Every backend, in detection order. */
-export function allBackends(options: BackendOptions = {}): Backend[] {
+function allBackends(options: BackendOptions = {}): Backend[] {
   return BACKEND_NAMES.map((name) => createBackend(name, options));
 }
 

@@ -12,10 +12,10 @@ import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { BentoError } from '../errors.js';
-import { BENTO_INFO_FILE, type BentoInfo } from '../build/bento-info.js';
+import { BENTO_DOCKERFILE, BENTO_INFO_FILE, type BentoInfo } from '../build/bento-info.js';
 import { bentoStore } from '../build/bento-store.js';
+import { FRAMEWORK_DOCKERFILE } from '../build/inputs.js';
 import { loadBentoInfo } from '../build/load.js';
 import { bentoHome } from '../store/home.js';
 import { createBackend, detectBackend, type Backend, type BackendName, type BuildOptions } from './backends.js';
@@ -54,12 +54,9 @@ export interface ContainerizeResult {
   dockerfile: string;
 }
 
-const PROJECT_TEMPLATE = fileURLToPath(new URL('../../Dockerfile', import.meta.url));
-/** Where a bento carries its copy of the template. */
-export const BENTO_DOCKERFILE = 'env/docker/Dockerfile';
 
 /** A bento folder (has bento.yaml) or a tag resolved in the bento store. */
-export async function resolveBento(tagOrDir: string): Promise<{ info: BentoInfo; dir: string }> {
+async function resolveBento(tagOrDir: string): Promise<{ info: BentoInfo; dir: string }> {
   const asDir = path.resolve(tagOrDir);
   const looksLikePath = tagOrDir.includes('/') || tagOrDir === '.' || tagOrDir === '..';
   if (looksLikePath || (await exists(path.join(asDir, BENTO_INFO_FILE)))) {
@@ -69,15 +66,15 @@ export async function resolveBento(tagOrDir: string): Promise<{ info: BentoInfo;
 }
 
 /** The bento's own copy of the template, else the project's top-level Dockerfile. */
-export async function loadTemplate(bentoDir: string): Promise<{ text: string; file: string }> {
-  for (const file of [path.join(bentoDir, BENTO_DOCKERFILE), PROJECT_TEMPLATE]) {
+async function loadTemplate(bentoDir: string): Promise<{ text: string; file: string }> {
+  for (const file of [path.join(bentoDir, BENTO_DOCKERFILE), FRAMEWORK_DOCKERFILE]) {
     try {
       return { text: await fs.readFile(file, 'utf8'), file };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
   }
-  throw new BentoError('FILE_NOT_FOUND', `no Dockerfile template: neither ${path.join(bentoDir, BENTO_DOCKERFILE)} nor ${PROJECT_TEMPLATE}`);
+  throw new BentoError('FILE_NOT_FOUND', `no Dockerfile template: neither ${path.join(bentoDir, BENTO_DOCKERFILE)} nor ${FRAMEWORK_DOCKERFILE}`);
 }
 
 /** `git rev-parse HEAD` in `cwd`, or undefined when that is not a git checkout (or git is missing). */
@@ -91,7 +88,7 @@ export function gitRevision(cwd = process.cwd()): Promise<string | undefined> {
 }
 
 /** Labels added at build time: created and revision, then the user's (which win). */
-export function buildLabels(opts: { now: Date; revision?: string; user?: Record<string, string> }): Record<string, string> {
+function buildLabels(opts: { now: Date; revision?: string; user?: Record<string, string> }): Record<string, string> {
   const labels: Record<string, string> = { 'org.opencontainers.image.created': opts.now.toISOString() };
   if (opts.revision) labels['org.opencontainers.image.revision'] = opts.revision;
   for (const [k, v] of Object.entries(opts.user ?? {})) {
@@ -154,7 +151,7 @@ export async function containerize(options: ContainerizeOptions): Promise<Contai
  * Copies the bento to `$BENTO_HOME/containerize/<name>-<version>/` with the rendered `Dockerfile` at its top,
  * replacing an earlier copy. Written into a temporary sibling, then renamed, so it is never half there.
  */
-export async function writeBuildContext(bentoDir: string, info: { name: string; version: string }, dockerfile: string): Promise<string> {
+async function writeBuildContext(bentoDir: string, info: { name: string; version: string }, dockerfile: string): Promise<string> {
   const root = path.join(bentoHome(), 'containerize');
   const target = path.join(root, `${info.name}-${info.version}`);
   await fs.mkdir(root, { recursive: true });

@@ -9,9 +9,9 @@
  * @example
  *   const text = renderDockerfile(template, info, { baseImage: 'node:20-bookworm' });
  */
+import { DEFAULT_BASE_IMAGE } from '../build/bento-info.js';
 import { BentoError } from '../errors.js';
 
-export const DEFAULT_BASE_IMAGE = 'node:20-bookworm-slim';
 export const DEFAULT_PORT = 3000;
 
 /** The sections every template must have, in the order they appear. */
@@ -59,7 +59,7 @@ export function quote(value: string, path: string): string {
 }
 
 /** `envs` then `docker.env` (the latter wins), as [name, value] pairs in a stable order. */
-export function imageEnv(bento: DockerfileBento): Array<[string, string]> {
+function imageEnv(bento: DockerfileBento): Array<[string, string]> {
   const env = new Map<string, string>();
   const add = (name: string, value: Scalar | null | undefined, path: string) => {
     if (!ENV_NAME.test(name)) throw configError(path, `"${name}" is not a valid environment variable name`);
@@ -99,7 +99,7 @@ export function baseImage(bento: DockerfileBento, options: DockerfileOptions = {
  * The labels a bento always gives its image: OCI title, version and description, then the bento's own
  * labels (which may override them). Build-time labels (created, revision, --label) are added by the build.
  */
-export function bentoLabels(bento: DockerfileBento): Record<string, string> {
+function bentoLabels(bento: DockerfileBento): Record<string, string> {
   const labels: Record<string, string> = {
     'org.opencontainers.image.title': bento.name,
     'org.opencontainers.image.version': bento.version,

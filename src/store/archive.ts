@@ -114,7 +114,7 @@ interface Entry {
  */
 export async function extractArchive(file: string, destDir: string): Promise<string[]> {
   const label = path.basename(file);
-  const kind = await detect(file);
+  const kind = await detectArchive(file);
   if (!kind) throw new BentoError('BAD_ARCHIVE', `${label} is not an archive (expected a .tar.gz, .tar or .zip file)`);
   const dest = path.resolve(destDir);
   const created = await fs.mkdir(dest, { recursive: true });
@@ -144,9 +144,11 @@ export async function extractArchive(file: string, destDir: string): Promise<str
   }
 }
 
-async function detect(file: string): Promise<'gzip' | 'tar' | 'zip' | undefined> {
+/** The archive format of a file, by its magic bytes; undefined when it is none of them. A folder → BAD_ARGUMENT. */
+export async function detectArchive(file: string): Promise<'gzip' | 'tar' | 'zip' | undefined> {
   const fh = await fs.open(file, 'r');
   try {
+    if ((await fh.stat()).isDirectory()) throw new BentoError('BAD_ARGUMENT', `${file} is a folder, not an archive or model file`);
     const head = Buffer.alloc(512);
     const { bytesRead } = await fh.read(head, 0, 512, 0);
     if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';

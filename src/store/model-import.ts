@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BentoError, isBentoError } from '../errors.js';
-import { extractArchive } from './archive.js';
+import { detectArchive, extractArchive } from './archive.js';
 import { verifyTree } from './digest.js';
 import type { ModelInfo, TensorSpec } from './model-info.js';
 import { modelStore, saveModel } from './models.js';
@@ -28,8 +28,7 @@ export interface ImportOptions {
  */
 export async function importModel(file: string, opts: ImportOptions = {}): Promise<ModelInfo> {
   if (opts.name !== undefined) checkName(opts.name);
-  const head = await readHead(file);
-  if (isArchive(head)) {
+  if (await detectArchive(file)) {
     if (opts.features) throw new BentoError('BAD_ARGUMENT', '--features applies to ONNX and ml-random-forest models, not to model archives');
     return importArchive(file, opts.name);
   }
@@ -37,23 +36,6 @@ export async function importModel(file: string, opts: ImportOptions = {}): Promi
   const text = bytes.subarray(0, 64).toString('utf8').trimStart();
   if (text.startsWith('{')) return importMlRandomForest(file, bytes, opts);
   return importOnnx(file, bytes, opts);
-}
-
-async function readHead(file: string): Promise<Buffer> {
-  const fh = await fs.open(file, 'r');
-  try {
-    const head = Buffer.alloc(512);
-    const { bytesRead } = await fh.read(head, 0, 512, 0);
-    return head.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
-
-function isArchive(h: Buffer): boolean {
-  if (h.length >= 2 && h[0] === 0x1f && h[1] === 0x8b) return true;
-  if (h.length >= 4 && (h.readUInt32LE(0) === 0x04034b50 || h.readUInt32LE(0) === 0x06054b50)) return true;
-  return h.length === 512 && h.toString('latin1', 257, 262) === 'ustar';
 }
 
 function checkName(name: string): void {
@@ -77,8 +59,7 @@ async function importArchive(file: string, rename?: string): Promise<ModelInfo> 
       throw isBentoError(err) ? new BentoError('BAD_ARCHIVE', `${label}: ${err.message}; nothing was imported`) : err;
     });
     const name = rename ?? info.name;
-    if (await store.has(name, info.version)) return (await store.resolve(`${name}:${info.version}`)).info;
-    const { info: stored } = await store.create(name, info.version, async (tmp) => {
+    const { info: stored } = await store.createOrKeep(name, info.version, async (tmp) => {
       // Same filesystem: moving the verified files is a rename each.
       for (const entry of await fs.readdir(dir)) {
         if (entry !== 'model.yaml') await fs.rename(path.join(dir, entry), path.join(tmp, entry));

@@ -11,7 +11,7 @@ import { writeTarGz, writeZip } from './archive.js';
 import { digestTree } from './digest.js';
 import { bentosRoot, modelsRoot } from './home.js';
 import type { ModelInfo } from './model-info.js';
-import { Store, type Stored } from './store.js';
+import { Store, visibleDirs, type Stored } from './store.js';
 import { formatTag, newVersion } from './tag.js';
 
 export { importModel, type ImportOptions } from './model-import.js';
@@ -76,12 +76,12 @@ export async function listModels(name?: string): Promise<StoredModel[]> {
 }
 
 /** Tags of the bentos whose bento.yaml lists this model (`models[].tag`). */
-export async function bentosUsingModel(name: string, version: string): Promise<string[]> {
+async function bentosUsingModel(name: string, version: string): Promise<string[]> {
   const tag = formatTag(name, version);
   const root = bentosRoot();
   const users: string[] = [];
-  for (const bento of await subdirs(root)) {
-    for (const v of await subdirs(path.join(root, bento))) {
+  for (const bento of await visibleDirs(root)) {
+    for (const v of await visibleDirs(path.join(root, bento))) {
       let info: { models?: Array<{ tag?: unknown }> } | null;
       try {
         info = YAML.parse(await fs.readFile(path.join(root, bento, v, 'bento.yaml'), 'utf8'));
@@ -123,12 +123,4 @@ export async function exportModel(tag: string, file?: string): Promise<string> {
   if (out.toLowerCase().endsWith('.zip')) await writeZip(dir, out, { prefix });
   else await writeTarGz(dir, out, { prefix });
   return out;
-}
-
-async function subdirs(dir: string): Promise<string[]> {
-  try {
-    return (await fs.readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
-  } catch {
-    return [];
-  }
 }

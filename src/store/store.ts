@@ -29,7 +29,7 @@ export interface Stored<Info> {
 }
 
 /** Prefix of temporary folders inside a store root. */
-export const TMP_PREFIX = '.tmp-';
+const TMP_PREFIX = '.tmp-';
 const STALE_MS = 60 * 60 * 1000;
 
 export class Store<Info extends BaseInfo> {
@@ -160,6 +160,24 @@ export class Store<Info extends BaseInfo> {
     }
   }
 
+  /**
+   * Like create, but a version already stored (or stored meanwhile by a concurrent write) is kept as it
+   * is and returned with `created: false`: for imports, where the same version means the same content.
+   */
+  async createOrKeep(name: string, version: string, write: (tmpDir: string) => Promise<Info>): Promise<Stored<Info> & { created: boolean }> {
+    const kept = async (): Promise<Stored<Info> & { created: boolean }> => {
+      const dir = path.join(this.root, name, version);
+      return { info: await this.readInfo(dir), dir, created: false };
+    };
+    if (await this.has(name, version)) return kept();
+    try {
+      return { ...(await this.create(name, version, write)), created: true };
+    } catch (err) {
+      if (err instanceof BentoError && err.code === 'ALREADY_EXISTS') return kept();
+      throw err;
+    }
+  }
+
   /** A new empty `.tmp-*` folder inside the root (same filesystem as the store, so rename is atomic). */
   async tempDir(): Promise<string> {
     await fs.mkdir(this.root, { recursive: true });
@@ -191,7 +209,7 @@ function newestFirst<I extends BaseInfo>(a: Stored<I>, b: Stored<I>): number {
 }
 
 /** Sub-folders that are not hidden or temporary; none when the folder does not exist. */
-async function visibleDirs(dir: string): Promise<string[]> {
+export async function visibleDirs(dir: string): Promise<string[]> {
   try {
     const entries = await fs.readdir(dir, { withFileTypes: true });
     return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();

@@ -72,6 +72,11 @@ t.test('an unknown key is named with its path and the file', async (t) => {
   t.match(top.message, 'bentofile.yaml: /model: unknown key');
 });
 
+t.test('a folder given as the bentofile is a user error naming it', async (t) => {
+  const dir = await tempDir(t);
+  await t.rejects(readBentofile(dir), { code: 'BAD_ARGUMENT', message: /is a folder, not a bentofile/ });
+});
+
 t.test('a wrong type is named with its path', async (t) => {
   const cases: Array<[string, RegExp]> = [
     ['service: service.ts:svc\nlabels:\n  stage: 1\n', /\/labels\/stage: must be string/],

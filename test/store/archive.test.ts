@@ -1,20 +1,13 @@
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import t from 'tap';
-import type { Test } from 'tap';
 import * as tar from 'tar';
 import { extractArchive, writeTarGz, writeZip } from '../../src/store/archive.js';
 import { digestTree } from '../../src/store/digest.js';
+import { tempDir } from '../fixtures/project.js';
 import { makeTar, makeZip, type RawTarEntry } from './fixtures/archives.js';
 import { rejectsWith } from './fixtures/helpers.js';
-
-async function tmpDir(t: Test): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bento-archive-'));
-  t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 const exists = (p: string): Promise<boolean> => fs.lstat(p).then(() => true, () => false);
 
@@ -32,7 +25,7 @@ async function makeTree(root: string): Promise<string> {
 }
 
 t.test('writeTarGz is deterministic and normalises times, owners and modes', async (t) => {
-  const dir = await tmpDir(t);
+  const dir = await tempDir(t);
   const src = await makeTree(dir);
   await writeTarGz(src, path.join(dir, 'a.tar.gz'), { prefix: 'm/v1' });
   // Change everything an archive should not depend on: times and permission bits beyond x.
@@ -69,7 +62,7 @@ t.test('writeTarGz is deterministic and normalises times, owners and modes', asy
 });
 
 t.test('extractArchive round-trips tar.gz, plain tar and zip', async (t) => {
-  const dir = await tmpDir(t);
+  const dir = await tempDir(t);
   const src = await makeTree(dir);
   const want = await digestTree(src);
   await writeTarGz(src, path.join(dir, 'm.tar.gz'), { prefix: 'm/v1' });
@@ -87,7 +80,7 @@ t.test('extractArchive round-trips tar.gz, plain tar and zip', async (t) => {
 });
 
 t.test('a symbolic link that stays inside is extracted as a link', async (t) => {
-  const dir = await tmpDir(t);
+  const dir = await tempDir(t);
   const file = path.join(dir, 'ok.tar.gz');
   await fs.writeFile(file, makeTar([
     { path: 'm/v/data.txt', body: 'hello' },
@@ -100,7 +93,7 @@ t.test('a symbolic link that stays inside is extracted as a link', async (t) => 
 });
 
 t.test('dangerous tar entries are rejected, naming the entry, and nothing stays behind', async (t) => {
-  const dir = await tmpDir(t);
+  const dir = await tempDir(t);
   // Where a naive extractor would write (absolute entries point here too).
   const outside = path.join(dir, 'outside');
   const cases: Array<{ what: string; entries: RawTarEntry[]; names: string[] }> = [
@@ -146,7 +139,7 @@ t.test('dangerous tar entries are rejected, naming the entry, and nothing stays 
 });
 
 t.test('files that are not archives, or broken ones, are BAD_ARCHIVE', async (t) => {
-  const dir = await tmpDir(t);
+  const dir = await tempDir(t);
   const src = await makeTree(dir);
   await writeTarGz(src, path.join(dir, 'good.tar.gz'));
   const good = await fs.readFile(path.join(dir, 'good.tar.gz'));
@@ -165,7 +158,7 @@ t.test('files that are not archives, or broken ones, are BAD_ARCHIVE', async (t)
 });
 
 t.test('zip: a good hand-made zip extracts; bad entries are rejected', async (t) => {
-  const dir = await tmpDir(t);
+  const dir = await tempDir(t);
   const good = path.join(dir, 'good.zip');
   await fs.writeFile(good, makeZip([
     { name: 'm/', mode: 0o040755 },

@@ -5,7 +5,8 @@ import path from 'node:path';
 import t from 'tap';
 import type { Test } from 'tap';
 import { forestToOnnx } from '../../src/onnx/write.js';
-import { cli, freshHome, saveTiny, tinyForest } from './fixtures/helpers.js';
+import { tempHome } from '../fixtures/project.js';
+import { cli, saveTiny, tinyForest } from './fixtures/helpers.js';
 
 type Result = Awaited<ReturnType<typeof cli>>;
 
@@ -20,7 +21,7 @@ function failsWith(t: Test, r: Result, code: string, ...parts: string[]): void {
 }
 
 t.test('--help works for every models command', async (t) => {
-  const home = await freshHome(t);
+  const home = await tempHome(t);
   const cmds = ['list', 'get', 'delete', 'export', 'import'];
   const results = await Promise.all(cmds.map((cmd) => cli(home, ['models', cmd, '--help'])));
   for (const [i, cmd] of cmds.entries()) {
@@ -32,7 +33,7 @@ t.test('--help works for every models command', async (t) => {
 });
 
 t.test('list and get, as tables and as JSON', async (t) => {
-  const home = await freshHome(t);
+  const home = await tempHome(t);
   const empty = await cli(home, ['models', 'list']);
   t.equal(empty.code, 0);
   t.match(empty.stdout, 'no models');
@@ -81,7 +82,7 @@ t.test('list and get, as tables and as JSON', async (t) => {
 });
 
 t.test('delete: -y needed in a pipe, refused while a bento uses the model', async (t) => {
-  const home = await freshHome(t);
+  const home = await tempHome(t);
   const used = await saveTiny();
   const free = await saveTiny();
   failsWith(t, await cli(home, ['models', 'delete', `tiny:${free.version}`]), 'BAD_ARGUMENT', 'pass -y');
@@ -96,7 +97,7 @@ t.test('delete: -y needed in a pipe, refused while a bento uses the model', asyn
 });
 
 t.test('export prints the path; import prints the new tag', async (t) => {
-  const home = await freshHome(t);
+  const home = await tempHome(t);
   const info = await saveTiny();
   const exp = await cli(home, ['models', 'export', 'tiny', 'out/tiny.tgz']);
   t.equal(exp.code, 0, exp.stderr);
@@ -104,7 +105,7 @@ t.test('export prints the path; import prints the new tag', async (t) => {
   const def = await cli(home, ['models', 'export', 'tiny']);
   t.equal(def.stdout, path.join(home, `tiny-${info.version}.model.tar.gz`) + '\n', 'default file name in the current folder');
 
-  const home2 = await freshHome(t);
+  const home2 = await tempHome(t);
   const imp = await cli(home2, ['models', 'import', path.join(home, 'out', 'tiny.tgz')]);
   t.equal(imp.code, 0, imp.stderr);
   t.equal(imp.stdout, `tiny:${info.version}\n`);
@@ -130,7 +131,7 @@ t.test('export prints the path; import prints the new tag', async (t) => {
 const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
 
 t.test('delete on a terminal asks first', { skip: hasScript ? false : 'util-linux `script` (to give the CLI a pty) is not installed' }, async (t) => {
-  const home = await freshHome(t);
+  const home = await tempHome(t);
   const info = await saveTiny();
   const bin = path.resolve(import.meta.dirname, '../../bin/bento.mjs');
   // `script` runs the CLI on a pseudo-terminal and feeds it our stdin as typed input.

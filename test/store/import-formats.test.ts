@@ -2,23 +2,16 @@
 // where Debian's python3-sklearn/python3-onnx exist) and an ml-random-forest JSON model.
 import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RandomForestRegression } from 'ml-random-forest';
 import t from 'tap';
-import type { Test } from 'tap';
 import { onnx } from '../../src/onnx/proto.js';
 import { loadSession, runForest } from '../../src/onnx/session.js';
 import { forestToOnnx } from '../../src/onnx/write.js';
 import { getModel, importModel } from '../../src/store/models.js';
-import { freshHome, rejectsWith, tinyForest } from './fixtures/helpers.js';
-
-async function tmpDir(t: Test): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bento-import-'));
-  t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tempDir, tempHome } from '../fixtures/project.js';
+import { rejectsWith, tinyForest } from './fixtures/helpers.js';
 
 async function predictStored(tag: string, rows: number[][]): Promise<Float32Array> {
   const { info, dir } = await getModel(tag);
@@ -28,8 +21,8 @@ async function predictStored(tag: string, rows: number[][]): Promise<Float32Arra
 }
 
 t.test('an ONNX model: stored byte for byte, signature and feature names from the file', async (t) => {
-  await freshHome(t);
-  const dir = await tmpDir(t);
+  await tempHome(t);
+  const dir = await tempDir(t);
   const bytes = forestToOnnx(tinyForest(3), { inputName: 'float_input', featureNames: ['x', 'y', 'z'] });
   const file = path.join(dir, 'My Forest.onnx');
   await fs.writeFile(file, bytes);
@@ -57,8 +50,8 @@ t.test('an ONNX model: stored byte for byte, signature and feature names from th
 });
 
 t.test('ONNX models the store cannot serve are BAD_MODEL', async (t) => {
-  const home = await freshHome(t);
-  const dir = await tmpDir(t);
+  const home = await tempHome(t);
+  const dir = await tempDir(t);
   const tensor = (name: string) => ({
     name,
     type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimParam: 'N' }, { dimValue: 2 }] } } },
@@ -85,9 +78,16 @@ t.test('ONNX models the store cannot serve are BAD_MODEL', async (t) => {
   t.same(await fs.readdir(path.join(home, 'models')).catch(() => []), [], 'nothing stored');
 });
 
+t.test('a folder given as the model file is a user error naming it', async (t) => {
+  const home = await tempHome(t);
+  const dir = await tempDir(t);
+  await rejectsWith(t, importModel(dir), 'BAD_ARGUMENT', dir, 'is a folder');
+  t.same(await fs.readdir(path.join(home, 'models')).catch(() => []), [], 'nothing stored');
+});
+
 t.test('an ml-random-forest JSON model: converted to ONNX, predicting what the library predicts', async (t) => {
-  await freshHome(t);
-  const dir = await tmpDir(t);
+  await tempHome(t);
+  const dir = await tempDir(t);
   let seed = 7;
   const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
   const X = Array.from({ length: 60 }, () => [Math.fround(rnd() * 10), Math.floor(rnd() * 4), Math.fround(rnd())]);
@@ -116,8 +116,8 @@ const hasSklearn = spawnSync('/usr/bin/python3', ['-c', 'import onnx, sklearn'],
 t.test('a scikit-learn forest in skl2onnx layout imports and serves sklearn\'s predictions', {
   skip: hasSklearn ? false : '/usr/bin/python3 cannot import onnx and sklearn (Debian python3-onnx, python3-sklearn)',
 }, async (t) => {
-  await freshHome(t);
-  const dir = await tmpDir(t);
+  await tempHome(t);
+  const dir = await tempDir(t);
   const script = fileURLToPath(new URL('../onnx/fixtures/sklearn_forest.py', import.meta.url));
   const r = spawnSync('/usr/bin/python3', [script, dir], { encoding: 'utf8' });
   t.equal(r.status, 0, `fixture script ran ${r.stderr}`);

@@ -1,20 +1,13 @@
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import type { Test } from 'tap';
 import * as tar from 'tar';
 import { writeTarGz } from '../../src/store/archive.js';
 import { digestTree } from '../../src/store/digest.js';
 import { deleteModel, exportModel, getModel, importModel, listModels } from '../../src/store/models.js';
+import { tempDir, tempHome } from '../fixtures/project.js';
 import { makeTar } from './fixtures/archives.js';
-import { freshHome, rejectsWith, saveTiny } from './fixtures/helpers.js';
-
-async function tmpDir(t: Test): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bento-models-'));
-  t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { rejectsWith, saveTiny } from './fixtures/helpers.js';
 
 /** Every path under `dir` (to show a store is unchanged), or [] when it does not exist. */
 async function snapshot(dir: string): Promise<string[]> {
@@ -36,7 +29,7 @@ async function snapshot(dir: string): Promise<string[]> {
 }
 
 t.test('saveModel stores model.onnx, extra files and their digests in model.yaml', async (t) => {
-  const home = await freshHome(t);
+  const home = await tempHome(t);
   const info = await saveTiny();
   const { dir } = await getModel('tiny');
   t.equal(dir, path.join(home, 'models', 'tiny', info.version));
@@ -51,8 +44,8 @@ t.test('saveModel stores model.onnx, extra files and their digests in model.yaml
 });
 
 t.test('export → import into an empty BENTO_HOME: same files, same digests, same metadata', async (t) => {
-  await freshHome(t);
-  const out = await tmpDir(t);
+  await tempHome(t);
+  const out = await tempDir(t);
   const info = await saveTiny();
   const { dir } = await getModel('tiny');
   const file = await exportModel('tiny', path.join(out, 'tiny.model.tar.gz'));
@@ -60,7 +53,7 @@ t.test('export → import into an empty BENTO_HOME: same files, same digests, sa
   const again = await exportModel('tiny', path.join(out, 'again.model.tar.gz'));
   t.ok((await fs.readFile(file)).equals(await fs.readFile(again)), 'two exports are byte-identical');
 
-  const home2 = await freshHome(t);
+  const home2 = await tempHome(t);
   const imported = await importModel(file);
   t.same(imported, info, 'same model.yaml content (name, version, creation time, digests, statistics)');
   const dir2 = path.join(home2, 'models', 'tiny', info.version);
@@ -79,18 +72,18 @@ t.test('export → import into an empty BENTO_HOME: same files, same digests, sa
 });
 
 t.test('zip export round-trips too', async (t) => {
-  await freshHome(t);
-  const out = await tmpDir(t);
+  await tempHome(t);
+  const out = await tempDir(t);
   const info = await saveTiny();
   const file = await exportModel('tiny', path.join(out, 'tiny.zip'));
   t.same((await fs.readFile(file)).subarray(0, 4), Buffer.from([0x50, 0x4b, 0x03, 0x04]), 'a zip');
-  await freshHome(t);
+  await tempHome(t);
   t.same(await importModel(file), info);
 });
 
 t.test('export defaults to ./<name>-<version>.model.tar.gz', async (t) => {
-  await freshHome(t);
-  const out = await tmpDir(t);
+  await tempHome(t);
+  const out = await tempDir(t);
   const info = await saveTiny();
   const cwd = process.cwd();
   process.chdir(out);
@@ -101,8 +94,8 @@ t.test('export defaults to ./<name>-<version>.model.tar.gz', async (t) => {
 });
 
 t.test('bad model archives are refused with BAD_ARCHIVE and leave the store unchanged', async (t) => {
-  await freshHome(t);
-  const work = await tmpDir(t);
+  await tempHome(t);
+  const work = await tempDir(t);
   const info = await saveTiny();
   const exported = await exportModel('tiny', path.join(work, 'good.tar.gz'));
   // An unpacked copy of the good archive to tamper with.
@@ -153,7 +146,7 @@ t.test('bad model archives are refused with BAD_ARCHIVE and leave the store unch
     ['absolute entry', absolute, ['absolute', 'abs-escape.txt']],
     ['symlink outside', link, ['"tiny/', 'outside']],
   ];
-  const home2 = await freshHome(t);
+  const home2 = await tempHome(t);
   await importModel(exported, { name: 'keep' }); // something already in the store, which must stay as is
   const before = await snapshot(path.join(home2, 'models'));
   for (const [what, file, parts] of cases) {
@@ -164,7 +157,7 @@ t.test('bad model archives are refused with BAD_ARCHIVE and leave the store unch
 });
 
 t.test('deleting a model a bento uses is refused with IN_USE naming the bento', async (t) => {
-  const home = await freshHome(t);
+  const home = await tempHome(t);
   const used = await saveTiny();
   const free = await saveTiny();
   const bentoDir = path.join(home, 'bentos', 'svc', '0123456789abcdef');

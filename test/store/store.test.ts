@@ -3,7 +3,8 @@ import path from 'node:path';
 import t from 'tap';
 import type { Test } from 'tap';
 import { Store } from '../../src/store/store.js';
-import { freshHome, rejectsWith } from './fixtures/helpers.js';
+import { tempHome } from '../fixtures/project.js';
+import { rejectsWith } from './fixtures/helpers.js';
 
 interface Info {
   name: string;
@@ -13,7 +14,7 @@ interface Info {
 }
 
 async function makeStore(t: Test): Promise<Store<Info>> {
-  const home = await freshHome(t);
+  const home = await tempHome(t);
   return new Store<Info>({ root: path.join(home, 'models'), infoFile: 'model.yaml', kind: 'model' });
 }
 
