@@ -120,6 +120,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`FILE_NOT_FOUND: no such file: ${e.path}\n`);
       return 1;
     }
+    // File-system mistakes a user can make: still one readable line and exit 1, not INTERNAL.
+    const FS_MISTAKES: Record<string, string> = { EISDIR: 'is a folder, not a file', ENOTDIR: 'is not a folder', EACCES: 'permission denied' };
+    if (e && e.code && FS_MISTAKES[e.code]) {
+      process.stderr.write(`BAD_ARGUMENT: ${e.path ?? 'a path you gave'}: ${FS_MISTAKES[e.code]}\n`);
+      return 1;
+    }
     process.stderr.write(`INTERNAL: ${e?.message ?? String(err)}\n`);
     if (process.env.BENTO_DEBUG) process.stderr.write(`${e?.stack}\n`);
     return 2;
