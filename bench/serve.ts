@@ -61,23 +61,30 @@ export async function run(): Promise<void> {
   try {
     const one = JSON.stringify(randomRecords(1, 42));
 
-    // 1. throughput of single-record requests against the echo ceiling
+    // 1. throughput of single-record requests against the echo ceiling. Both servers stay up and are measured
+    // in alternation, three rounds; the median of the per-round ratios is the figure (these machines are noisy).
     const echo = await startEcho();
-    await maxThroughput(`${echo.url}/echo`, one, 32, 2);
-    const ceiling = await maxThroughput(`${echo.url}/echo`, one, 32, 8);
-    await stop(echo);
     const [cmd, args] = pinned(0, process.execPath, [entry, '--production', '--workers', '1', '--port', '0', '--host', '127.0.0.1']);
     const s = await spawnServer(cmd, args);
     await waitForStatus(`${s.url}/readyz`);
     const worker = Number((await s.waitForLog((l) => /ready: models loaded/.test(String(l.msg)))).pid);
     const predictUrl = `${s.url}/predict`;
+    await maxThroughput(`${echo.url}/echo`, one, 32, 2);
     await maxThroughput(predictUrl, one, 32, 2);
-    const predict = await maxThroughput(predictUrl, one, 32, 8);
-    const r1 = predict.rps / ceiling.rps;
-    console.log('\n1. single-record requests, 32 connections');
-    line('bare Fastify echo (ceiling)', `${fmt(ceiling.rps)} req/s`);
-    line('POST /predict (1 record)', `${fmt(predict.rps)} req/s, non-2xx ${predict.non2xx}`);
-    line('ratio', fmt(r1, 2), `bar ≥ 0.85: ${verdict(r1 >= 0.85)}`);
+    const rounds: Array<{ ceiling: number; predict: number; non2xx: number }> = [];
+    for (let i = 0; i < 3; i++) {
+      const ceiling = await maxThroughput(`${echo.url}/echo`, one, 32, 6);
+      const predict = await maxThroughput(predictUrl, one, 32, 6);
+      rounds.push({ ceiling: ceiling.rps, predict: predict.rps, non2xx: predict.non2xx });
+    }
+    await stop(echo);
+    const ratios = rounds.map((r) => r.predict / r.ceiling).sort((a, b) => a - b);
+    const r1 = ratios[1]!;
+    console.log('\n1. single-record requests, 32 connections (3 alternating rounds of 6 s)');
+    for (const [i, r] of rounds.entries()) {
+      line(`round ${i + 1}: echo / predict`, `${fmt(r.ceiling)} / ${fmt(r.predict)} req/s, non-2xx ${r.non2xx}`);
+    }
+    line('ratio (median of rounds)', fmt(r1, 2), `rounds ${ratios.map((x) => fmt(x, 2)).join(', ')}; bar ≥ 0.85: ${verdict(r1 >= 0.85)}`);
 
     // 2. a 10 000-record request end to end against onnxruntime alone
     const records = randomRecords(10_000, 9);
