@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { BentoInfo } from '../build/bento-info.js';
+import { loadBentoInfo } from '../build/load.js';
 import { BentoError } from '../errors.js';
 import type { ServiceDefinition } from '../sdk/index.js';
 import type { ModelInfo } from '../store/model-info.js';
@@ -24,17 +25,12 @@ function readYaml<T>(file: string): T {
   }
 }
 
-/** Reads `<bentoDir>/bento.yaml` and the model.yaml of every model it lists. */
+/** Reads `<bentoDir>/bento.yaml` (checked by the build's own reader) and the model.yaml of every model it lists. */
 export function readBento(bentoDir: string): LoadedBento {
-  const file = path.join(bentoDir, 'bento.yaml');
-  const info = readYaml<BentoInfo>(file);
-  if (!info || typeof info.name !== 'string' || typeof info.version !== 'string' || !Array.isArray(info.models)) {
-    throw new BentoError('BAD_CONFIG', `${file} needs name, version and models`);
-  }
+  const info = loadBentoInfo(bentoDir);
   const models: LoadedBento['models'] = {};
-  for (const [i, m] of info.models.entries()) {
-    const [name, version] = String(m?.tag ?? '').split(':');
-    if (!m?.alias || !name || !version) throw new BentoError('BAD_CONFIG', `${file}: models[${i}] needs an alias and a tag name:version`);
+  for (const m of info.models) {
+    const [name = '', version = ''] = m.tag.split(':'); // checked by loadBentoInfo
     const dir = path.join(bentoDir, 'models', name, version);
     const modelInfo = readYaml<ModelInfo>(path.join(dir, 'model.yaml'));
     models[m.alias] = { info: modelInfo, onnxPath: path.join(dir, modelInfo.model_file ?? 'model.onnx') };
