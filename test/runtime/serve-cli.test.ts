@@ -49,6 +49,25 @@ t.test('bento serve (a project folder) serves its service.ts with models from th
   t.equal((await s.exited).code, 0);
 });
 
+t.test('bento serve . uses the model versions its bentofile pins, as bento build would', { timeout: 60_000 }, async (t) => {
+  const ownHome = mkdtempSync(path.join(os.tmpdir(), 'bento-home-pin-'));
+  t.teardown(() => rmSync(ownHome, { recursive: true, force: true }));
+  const pinned = randomForest(21, 5, 3);
+  const newer = randomForest(22, 5, 3);
+  // Same creation_time (the fixture's), so the version decides: `zzzz…` is the store's latest.
+  writeModel(path.join(ownHome, 'models'), pinned, { version: 'aaaapinned00001' });
+  writeModel(path.join(ownHome, 'models'), newer, { version: 'zzzznewer000001' });
+  const project = makeProject('pinned-');
+  writeFileSync(path.join(project, 'bentofile.yaml'), 'service: service.ts:svc\nmodels:\n  - activities_regressor:aaaapinned00001\n');
+  const s = await spawnServer(process.execPath, [CLI, 'serve', '--port', '0', '--host', '127.0.0.1'], { BENTO_HOME: ownHome }, project);
+  t.teardown(() => stopServer(s));
+  await waitForStatus(`${s.url}/readyz`);
+  const records = randomRecords(6);
+  const r = await post(`${s.url}/predict`, records);
+  t.ok(matches(r.body, expected(pinned, records)), 'the pinned model answers');
+  t.notOk(matches(r.body, expected(newer, records)), 'not the latest one');
+});
+
 t.test('bento serve . --reload restarts the server when a source changes', { timeout: 60_000 }, async (t) => {
   const project = makeProject('reload-');
   const file = path.join(project, 'service.ts');
