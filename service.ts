@@ -6,8 +6,8 @@
  */
 import { BentoError, isBentoError } from './src/errors.js';
 import { api, service, type ApiContext, type Rows } from './src/sdk/index.js';
-import { FEATURES, FILLED_FEATURE as HEART_RATE } from './src/train/schema.js';
-import { preprocessRecord, type Fill } from './src/train/wrangle.js';
+import { FEATURES, FILLED_FEATURE as HEART_RATE } from './src/pipeline/schema.js';
+import { preprocessRecord, type Fill } from './src/pipeline/wrangle.js';
 
 export { FEATURES };
 

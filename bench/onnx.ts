@@ -2,7 +2,7 @@
 // on a 100-tree depth-8 forest, for one row and for 10 000-row batches. Also times forestToOnnx.
 // Run: node --import tsx bench/onnx.ts
 import { performance } from 'node:perf_hooks';
-import { predict, treeFromLists, type Forest, type Tree } from '../src/train/forest.js';
+import { predict, treeFromLists, type Forest, type Tree } from '../src/forest/forest.js';
 import { forestToOnnx } from '../src/onnx/write.js';
 import { loadSession, runForest } from '../src/onnx/session.js';
 

@@ -13,10 +13,10 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { freePort } from '../test/fixtures/ports.js';
-import { makeBento, PROJECT, spawnServer, waitForStatus, type Served } from '../test/runtime/fixtures/bento.js';
-import { preprocessed, randomForest, randomRecords } from '../test/runtime/fixtures/model.js';
-import { svc } from '../test/runtime/fixtures/service.js';
+import { freePort } from '../test/kit/ports.js';
+import { makeBento, PROJECT, spawnServer, waitForStatus, type Served } from '../test/kit/bento.js';
+import { preprocessed, randomForest, randomRecords } from '../test/kit/model.js';
+import { svc } from '../test/kit/service.js';
 import { atRate, HAS_TASKSET, HAS_WRK, maxThroughput, percentile, pinned, pinSelf, rssMB } from './serve-load.js';
 
 const fmt = (x: number, d = 0): string => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });

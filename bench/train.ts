@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadParams } from '../src/train/params.js';
-import { runTraining } from '../src/train/pipeline.js';
+import { loadParams } from '../src/pipeline/params.js';
+import { runTraining } from '../src/pipeline/pipeline.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { runs: { type: 'string', default: '3' } } });

@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { MT19937 } from '../src/train/random.js';
+import { MT19937 } from '../src/forest/random.js';
 
 export const HEADER = 'Date,Activity ID,Type,Distance (km),Duration,Average Speed (km/h),Calories Burned,Climb (m),Average Heart rate (tpm),Quality';
 const TYPES = ['Running', 'Cycling', 'Walking', 'Other'];

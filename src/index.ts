@@ -9,19 +9,20 @@
  */
 export { BentoError, ERROR_STATUS, isBentoError, type ErrorCode, type ErrorDetail } from './errors.js';
 export * from './sdk/index.js';
-export type { ModelInfo, TensorSpec, FeatureStats } from './store/model-info.js';
+export type { ModelInfo, TensorSpec, FeatureStats } from './models/model-info.js';
 
 // train → store
-export { runTraining, type TrainingOptions, type TrainingResult } from './train/pipeline.js';
-export { trainAndSave, type TrainAndSaveOptions } from './train/train-and-save.js';
-export { predict, predictRow, type Forest, type Tree } from './train/forest.js';
-export { saveModel, getModel, listModels, deleteModel, exportModel, importModel } from './store/models.js';
+export { runTraining, type TrainingOptions, type TrainingResult } from './pipeline/pipeline.js';
+export { trainAndSave, type TrainAndSaveOptions } from './pipeline/train-and-save.js';
+export { predict, predictRow, type Forest, type Tree } from './forest/forest.js';
+export { saveModel, getModel, listModels, deleteModel, exportModel } from './models/model-store.js';
+export { importModel, type ImportOptions } from './models/import.js';
 export { parseTag, formatTag } from './store/tag.js';
 export { bentoHome } from './store/home.js';
 export { forestToOnnx, readOnnxSignature, onnxToForest, mlRandomForestToForest } from './onnx/index.js';
 
 // build
-export * from './build/index.js';
+export * from './builder/index.js';
 
 // serve
 export { createServer, type ServerOptions } from './runtime/server.js';

@@ -9,10 +9,10 @@
  * @example
  *   const text = renderDockerfile(template, info, { baseImage: 'node:20-bookworm' });
  */
-import { DEFAULT_BASE_IMAGE } from '../build/bento-info.js';
+import { DEFAULT_PORT, PORT_ENV_VARS } from '../bento/port.js';
+import { DEFAULT_BASE_IMAGE } from '../bento/bento-info.js';
 import { BentoError } from '../errors.js';
 
-export const DEFAULT_PORT = 3000;
 
 /** The sections every template must have, in the order they appear. */
 export const TEMPLATE_SECTIONS = ['base', 'system_packages', 'env', 'port', 'labels'] as const;
@@ -75,7 +75,7 @@ function imageEnv(bento: DockerfileBento): Array<[string, string]> {
 /** The port the image serves on: BENTOML_PORT, else PORT, from the image's environment, else 3000. */
 export function imagePort(bento: DockerfileBento): number {
   const env = new Map(imageEnv(bento));
-  for (const key of ['BENTOML_PORT', 'PORT']) {
+  for (const key of PORT_ENV_VARS) {
     const raw = env.get(key);
     if (raw === undefined || raw === '') continue;
     const port = Number(raw);

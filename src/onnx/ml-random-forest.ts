@@ -8,8 +8,8 @@
  * `splitColumn` indexes the estimator's own column subset `indexes[i]`, not the original features.
  */
 import { BentoError } from '../errors.js';
-import { type Forest, type Tree, treeFromLists } from '../train/forest.js';
-import { below32 } from './float32.js';
+import { type Forest, type Tree, treeFromLists } from '../forest/forest.js';
+import { below32 } from '../forest/float32.js';
 
 export interface MlRandomForestOptions {
   /** The model's feature count; default: the highest column any estimator uses, plus one. */

@@ -4,8 +4,8 @@
  * Forest cannot express with the same predictions.
  */
 import { BentoError } from '../errors.js';
-import { type Forest, type Tree, treeFromLists } from '../train/forest.js';
-import { below32, floor32 } from './float32.js';
+import { type Forest, type Tree, treeFromLists } from '../forest/forest.js';
+import { below32, floor32 } from '../forest/float32.js';
 import { decodeModel, fromBytes, graphInput, onnx, toNum, type AttributeProto, type ModelProto, type TensorProto } from './proto.js';
 
 type NodeProto = NonNullable<NonNullable<ModelProto['graph']>['node']>[number];

@@ -2,9 +2,9 @@
  * Forest → ONNX: one `ai.onnx.ml` TreeEnsembleRegressor node averaging the trees, with a float input
  * `[N, nFeatures]` and a float output `[N, 1]`, the layout skl2onnx uses for scikit-learn forests.
  */
-import type { Forest } from '../train/forest.js';
+import type { Forest } from '../forest/forest.js';
 import { BentoError } from '../errors.js';
-import { floor32 } from './float32.js';
+import { floor32 } from '../forest/float32.js';
 import { onnx, toBytes, type AttributeProto } from './proto.js';
 
 export interface ForestToOnnxOptions {

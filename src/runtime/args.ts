@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { resolvePort } from '../bento/port.js';
 import { BentoError } from '../errors.js';
 
 export interface ServeFlags {
@@ -14,8 +15,6 @@ export interface ServeFlags {
   workers: number;
   reload: boolean;
 }
-
-export const DEFAULT_PORT = 3000;
 
 /** A whole decimal number, or NaN (Number() reads "" and " " as 0, and "0x10" or "1e3" as numbers). */
 function wholeNumber(text: string): number {
@@ -27,12 +26,7 @@ export function resolveFlags(
   given: { port?: string; host?: string; production?: boolean; workers?: string; reload?: boolean },
   env: NodeJS.ProcessEnv = process.env,
 ): ServeFlags {
-  const portText = given.port ?? env.BENTOML_PORT ?? env.PORT;
-  const port = portText === undefined ? DEFAULT_PORT : wholeNumber(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    const from = given.port !== undefined ? '--port' : env.BENTOML_PORT !== undefined ? 'BENTOML_PORT' : 'PORT';
-    throw new BentoError('BAD_ARGUMENT', `${from} must be a port number (0-65535), not "${portText}"`);
-  }
+  const port = resolvePort(given.port, env);
   const workers = given.workers === undefined ? os.availableParallelism() : wholeNumber(given.workers);
   if (!Number.isInteger(workers) || workers < 1) throw new BentoError('BAD_ARGUMENT', `--workers must be a whole number ≥ 1, not "${given.workers}"`);
   return {

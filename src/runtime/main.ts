@@ -7,8 +7,8 @@ import path from 'node:path';
 import { isBentoError } from '../errors.js';
 import type { ServiceDefinition } from '../sdk/index.js';
 import { parseServeArgs } from './args.js';
-import { applyBentoSettings, applyEnvs, readBento } from './bento-dir.js';
-import { launch } from './launch.js';
+import { applyBentoSettings, applyEnvs, readBento } from './load-bento.js';
+import { launch } from './cluster/launch.js';
 import { createServer } from './server.js';
 
 export interface RunBentoOptions {

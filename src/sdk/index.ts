@@ -10,7 +10,7 @@
  *     apis: { predict: api({ route: '/predict', input, output, batchable: true, preprocess }) },
  *   });
  */
-import type { ModelInfo } from '../store/model-info.js';
+import type { ModelInfo } from '../models/model-info.js';
 
 /** A JSON Schema (draft 2020-12 subset that ajv and OpenAPI 3.1 both understand). */
 export type JSONSchema = Record<string, unknown>;

@@ -9,8 +9,8 @@ import path from 'node:path';
 import t from 'tap';
 import type { Test } from 'tap';
 import { BACKEND_NAMES, createBackend, detectBackend, type Backend, type BackendName, type BuildRequest } from '../../src/containerize/backends.js';
-import { flagValues, makeFakes } from './fixtures/fake-backends.js';
-import { podmanEnv, run } from './fixtures/podman.js';
+import { flagValues, makeFakes } from '../kit/fake-backends.js';
+import { podmanEnv, run } from '../kit/podman.js';
 
 /** The conformance build: a label from a build argument shows the argument reached the Dockerfile. */
 const DOCKERFILE = 'FROM scratch\nARG GREETING=none\nLABEL greeting=$GREETING\n';

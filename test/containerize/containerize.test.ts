@@ -9,9 +9,9 @@ import t from 'tap';
 import { containerize, gitRevision } from '../../src/containerize/containerize.js';
 import { bentosRoot } from '../../src/store/home.js';
 import { digestTree } from '../../src/store/digest.js';
-import { ROOT, tempDir, tempHome } from '../fixtures/project.js';
-import { layBento } from './fixtures/bento.js';
-import { flagValues, makeFakes } from './fixtures/fake-backends.js';
+import { ROOT, tempDir, tempHome } from '../kit/project.js';
+import { layBento } from '../kit/lay-bento.js';
+import { flagValues, makeFakes } from '../kit/fake-backends.js';
 
 const NOW = new Date('2025-01-02T03:04:05.000Z');
 

@@ -9,12 +9,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import t from 'tap';
 import type { Test } from 'tap';
-import { buildBento } from '../../src/build/build.js';
+import { buildBento } from '../../src/builder/build.js';
 import { gitRevision } from '../../src/containerize/containerize.js';
-import { makeModel } from '../fixtures/make-model.js';
-import { ACTIVITIES_FIXTURE, ROOT, runtimeReady, tempHome } from '../fixtures/project.js';
-import { BASE_IMAGE, hasBaseImage, podmanEnv, run } from './fixtures/podman.js';
-import { freePort } from '../fixtures/ports.js';
+import { makeModel } from '../kit/make-model.js';
+import { ACTIVITIES_FIXTURE, ROOT, runtimeReady, tempHome } from '../kit/project.js';
+import { BASE_IMAGE, hasBaseImage, podmanEnv, run } from '../kit/podman.js';
+import { freePort } from '../kit/ports.js';
 
 const podman = await podmanEnv();
 async function skipReason(): Promise<string | false> {

@@ -2,11 +2,11 @@
 // converted, must predict what the library predicts, also as ONNX through onnxruntime.
 import t from 'tap';
 import { RandomForestRegression } from 'ml-random-forest';
-import { predict } from '../../src/train/forest.js';
+import { predict } from '../../src/forest/forest.js';
 import { isMlRandomForestJson, mlRandomForestToForest } from '../../src/onnx/ml-random-forest.js';
 import { forestToOnnx } from '../../src/onnx/write.js';
 import { loadSession, runForest } from '../../src/onnx/session.js';
-import { nextDown32 } from '../../src/onnx/float32.js';
+import { nextDown32 } from '../../src/forest/float32.js';
 
 const N_FEATURES = 4;
 

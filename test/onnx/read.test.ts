@@ -2,15 +2,15 @@
 // estimators where /usr/bin/python3 has sklearn and onnx), every branch mode against onnxruntime, and
 // the models we must refuse.
 import t from 'tap';
-import { tempDir } from '../fixtures/project.js';
+import { tempDir } from '../kit/project.js';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { predict } from '../../src/train/forest.js';
+import { predict } from '../../src/forest/forest.js';
 import { onnxToForest, readOnnxSignature } from '../../src/onnx/read.js';
 import { loadSession, runForest } from '../../src/onnx/session.js';
-import { nextDown32 } from '../../src/onnx/float32.js';
+import { nextDown32 } from '../../src/forest/float32.js';
 import { onnx } from '../../src/onnx/proto.js';
 
 const AT = onnx.AttributeProto.AttributeType;

@@ -1,15 +1,15 @@
 // forestToOnnx: onnxruntime-node must predict what forest.ts predicts, on every row, including rows
 // exactly on thresholds and on their float32 neighbours; the file must pass ONNX's reference checker.
 import t from 'tap';
-import { tempDir } from '../fixtures/project.js';
+import { tempDir } from '../kit/project.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { predict, type Forest, type Tree, treeFromLists } from '../../src/train/forest.js';
+import { predict, type Forest, type Tree, treeFromLists } from '../../src/forest/forest.js';
 import { forestToOnnx } from '../../src/onnx/write.js';
 import { onnxToForest, readOnnxSignature } from '../../src/onnx/read.js';
 import { loadSession, runForest } from '../../src/onnx/session.js';
-import { nextDown32 } from '../../src/onnx/float32.js';
+import { nextDown32 } from '../../src/forest/float32.js';
 import { onnx } from '../../src/onnx/proto.js';
 
 const N_FEATURES = 5;

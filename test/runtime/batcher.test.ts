@@ -1,9 +1,9 @@
 import t from 'tap';
-import { Batcher, ShedError } from '../../src/runtime/batcher.js';
-import { Cancellation } from '../../src/runtime/cancellation.js';
-import { CostModel } from '../../src/runtime/cost-model.js';
+import { Batcher, ShedError } from '../../src/runtime/batching/batcher.js';
+import { Cancellation } from '../../src/runtime/batching/cancellation.js';
+import { CostModel } from '../../src/runtime/batching/cost-model.js';
 import type { Rows } from '../../src/sdk/index.js';
-import { ManualClock } from './fixtures/manual-clock.js';
+import { ManualClock } from '../kit/manual-clock.js';
 
 /** `count` rows of width 2 whose first value identifies the row: start, start+1, … */
 function rows(start: number, count: number): Rows {

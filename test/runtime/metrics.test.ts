@@ -3,9 +3,9 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { svc } from '../../service.js';
-import { randomRecords } from './fixtures/model.js';
-import { get, post, sample, start } from './fixtures/http.js';
-import { promtoolMissing } from './fixtures/prometheus.js';
+import { randomRecords } from '../kit/model.js';
+import { get, post, sample, start } from '../kit/http.js';
+import { promtoolMissing } from '../kit/prometheus.js';
 
 const P = 'BENTOML_activities_model_';
 

@@ -5,11 +5,11 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { makeBento, spawnServer, stopServer, waitForStatus } from './fixtures/bento.js';
-import { alone, sample } from './fixtures/http.js';
-import { expected, matches, randomRecords } from './fixtures/model.js';
-import { promtoolMissing } from './fixtures/prometheus.js';
-import { svc } from './fixtures/service.js';
+import { makeBento, spawnServer, stopServer, waitForStatus } from '../kit/bento.js';
+import { alone, sample } from '../kit/http.js';
+import { expected, matches, randomRecords } from '../kit/model.js';
+import { promtoolMissing } from '../kit/prometheus.js';
+import { svc } from '../kit/service.js';
 
 const P = 'BENTOML_activities_model_';
 

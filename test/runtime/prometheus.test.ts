@@ -4,11 +4,11 @@
 import t from 'tap';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { makeBento, spawnServer, stopServer, type Served } from './fixtures/bento.js';
-import { expected, matches, randomRecords } from './fixtures/model.js';
-import { prometheusMissing, startPrometheus, until } from './fixtures/prometheus.js';
-import { svc } from './fixtures/service.js';
-import { alone } from './fixtures/http.js';
+import { makeBento, spawnServer, stopServer, type Served } from '../kit/bento.js';
+import { expected, matches, randomRecords } from '../kit/model.js';
+import { prometheusMissing, startPrometheus, until } from '../kit/prometheus.js';
+import { svc } from '../kit/service.js';
+import { alone } from '../kit/http.js';
 
 const P = 'BENTOML_activities_model_';
 const JOB = 'activities_model';

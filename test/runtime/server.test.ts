@@ -2,8 +2,8 @@
 // shape, request ids, health, docs, and answers in order under concurrency.
 import t from 'tap';
 import { svc } from '../../service.js';
-import { expected, matches, randomRecords } from './fixtures/model.js';
-import { get, post, start } from './fixtures/http.js';
+import { expected, matches, randomRecords } from '../kit/model.js';
+import { get, post, start } from '../kit/http.js';
 
 t.test('the activities API', async (t) => {
   const s = await start(svc);
@@ -154,7 +154,7 @@ t.test('a body over the size limit is 413', async (t) => {
 });
 
 t.test('a service whose APIs are not batchable runs each request alone', async (t) => {
-  const { makeService } = await import('./fixtures/service.js');
+  const { makeService } = await import('../kit/service.js');
   const s = await start(makeService({ batchable: false }));
   t.teardown(s.close);
   const records = randomRecords(4);

@@ -2,10 +2,10 @@
 // batching merges concurrent requests, shedding (503 + Retry-After), traffic.timeout (504),
 // max_concurrency (429), and /readyz before the models are loaded and while shutting down.
 import t from 'tap';
-import { expected, matches, randomRecords } from './fixtures/model.js';
-import { get, post, sample, start } from './fixtures/http.js';
-import { makeService } from './fixtures/service.js';
-import { slowOrt, type OrtControl } from './fixtures/slow-ort.js';
+import { expected, matches, randomRecords } from '../kit/model.js';
+import { get, post, sample, start } from '../kit/http.js';
+import { makeService } from '../kit/service.js';
+import { slowOrt, type OrtControl } from '../kit/slow-ort.js';
 
 const BATCH = 'BENTOML_activities_model_adaptive_batch_size';
 

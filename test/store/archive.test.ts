@@ -5,9 +5,9 @@ import t from 'tap';
 import * as tar from 'tar';
 import { extractArchive, writeTarGz, writeZip } from '../../src/store/archive.js';
 import { digestTree } from '../../src/store/digest.js';
-import { tempDir } from '../fixtures/project.js';
-import { makeTar, makeZip, type RawTarEntry } from './fixtures/archives.js';
-import { rejectsWith } from './fixtures/helpers.js';
+import { tempDir } from '../kit/project.js';
+import { makeTar, makeZip, type RawTarEntry } from '../kit/archives.js';
+import { rejectsWith } from '../kit/helpers.js';
 
 const exists = (p: string): Promise<boolean> => fs.lstat(p).then(() => true, () => false);
 

@@ -3,8 +3,8 @@ import path from 'node:path';
 import t from 'tap';
 import type { Test } from 'tap';
 import { Store } from '../../src/store/store.js';
-import { tempHome } from '../fixtures/project.js';
-import { rejectsWith } from './fixtures/helpers.js';
+import { tempHome } from '../kit/project.js';
+import { rejectsWith } from '../kit/helpers.js';
 
 interface Info {
   name: string;

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { formatTag, newVersion, parseTag } from '../../src/store/tag.js';
-import { rejectsWith } from './fixtures/helpers.js';
+import { rejectsWith } from '../kit/helpers.js';
 
 t.test('parseTag reads name, name:latest and name:version', async (t) => {
   t.same(parseTag('activities_regressor'), { name: 'activities_regressor' });

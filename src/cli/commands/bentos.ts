@@ -3,9 +3,9 @@
  */
 import YAML from 'yaml';
 import { BentoError } from '../../errors.js';
-import { deleteBento, getBento, listBentos } from '../../build/bento-store.js';
-import { exportBento as exportToFile, type ArchiveFormat } from '../../build/export.js';
-import { importBento as importFromFile } from '../../build/import.js';
+import { deleteBento, getBento, listBentos } from '../../bento/bento-store.js';
+import { exportBento as exportToFile, type ArchiveFormat } from '../../bento/export.js';
+import { importBento as importFromFile } from '../../bento/import.js';
 import { bentosRoot } from '../../store/home.js';
 import { formatTag } from '../../store/tag.js';
 import { OUTPUT_OPTION, outputFormat, type Command } from '../command.js';

@@ -1,7 +1,7 @@
 /**
  * `bento build`: flags → buildBento() → the new tag on stdout (progress on stderr, on a terminal only).
  */
-import { buildBento } from '../../build/build.js';
+import { buildBento } from '../../builder/build.js';
 import { parsePairs, type Command } from '../command.js';
 
 export const build: Command = {

@@ -4,10 +4,10 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { getBento } from '../../build/bento-store.js';
+import { getBento } from '../../bento/bento-store.js';
 import { BentoError } from '../../errors.js';
 import { resolveFlags, type ServeFlags } from '../../runtime/args.js';
-import { runForwarding } from '../../runtime/child.js';
+import { runForwarding } from '../child.js';
 import type { Command } from '../command.js';
 
 type Target = { kind: 'bento'; dir: string; entry: string } | { kind: 'project'; dir: string };
@@ -72,11 +72,11 @@ export const serve: Command = {
     if (flags.reload) {
       const cli = process.argv[1]!;
       const args = [...process.execArgv, cli, 'serve', target.dir, ...childFlags(values)];
-      const { serveWithReload } = await import('../../runtime/reload.js');
+      const { serveWithReload } = await import('../reload.js');
       return serveWithReload(target.dir, args, (msg) => process.stderr.write(`bento serve: ${msg}\n`));
     }
     // Loaded only here: a bento's child process does not pay for the server code in this one.
-    const { serveProject } = await import('../../runtime/dev.js');
+    const { serveProject } = await import('../serve-project.js');
     await serveProject(target.dir, flags);
     return 0;
   },

@@ -3,11 +3,11 @@
  * bento for the current inputs (an unchanged build is a no-op), and serve it in production mode.
  */
 import path from 'node:path';
-import { buildBento } from '../../build/build.js';
-import { listModels } from '../../store/models.js';
-import { runForwarding } from '../../runtime/child.js';
-import { progressBar } from '../../train/progress.js';
-import { DEFAULT_MODEL_NAME, trainAndSave } from '../../train/train-and-save.js';
+import { buildBento } from '../../builder/build.js';
+import { listModels } from '../../models/model-store.js';
+import { runForwarding } from '../child.js';
+import { progressBar } from '../progress.js';
+import { DEFAULT_MODEL_NAME, trainAndSave } from '../../pipeline/train-and-save.js';
 import type { Command } from '../command.js';
 
 const say = (line: string): void => void process.stderr.write(`bento start: ${line}\n`);

@@ -1,5 +1,5 @@
-import { progressBar } from '../../train/progress.js';
-import { DEFAULT_DATA, DEFAULT_MODEL_NAME, DEFAULT_PARAMS, trainAndSave } from '../../train/train-and-save.js';
+import { progressBar } from '../progress.js';
+import { DEFAULT_DATA, DEFAULT_MODEL_NAME, DEFAULT_PARAMS, trainAndSave } from '../../pipeline/train-and-save.js';
 import { OUTPUT_OPTION, outputFormat, type Command } from '../command.js';
 
 

@@ -1,0 +1,162 @@
+/**
+ * bentofile as validated → resolved: the service module loaded and its definition read, the description
+ * text read, model tags resolved to exact versions in the model store, docker env normalised to a map.
+ * Reads the disk and the model store but writes nothing.
+ */
+import { existsSync, statSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BentoError, isBentoError } from '../errors.js';
+import { isServiceDefinition, type ServiceDefinition } from '../sdk/index.js';
+import { compareBytes } from '../store/digest.js';
+import type { ModelInfo } from '../models/model-info.js';
+import { modelStore } from '../models/model-store.js';
+import { formatTag, parseTag } from '../store/tag.js';
+import { DEFAULT_BASE_IMAGE } from '../bento/bento-info.js';
+import type { BentofileConfig } from './bentofile.js';
+
+/** Sources copied into the bento's src/ when the bentofile says nothing. */
+const DEFAULT_INCLUDE = ['**/*.ts', '**/*.mts', '**/*.js', '**/*.mjs', '**/*.json', '**/*.yaml', '**/*.yml', '*.md'];
+
+export interface ResolvedModel {
+  alias: string;
+  /** Exact `name:version`. */
+  tag: string;
+  info: ModelInfo;
+  /** The model's folder in the model store. */
+  dir: string;
+}
+
+/** Everything a build needs, with nothing left to look up. */
+export interface ResolvedBuild {
+  projectDir: string;
+  /** How errors name the bentofile. */
+  bentofileLabel: string;
+  service: { spec: string; file: string; exportName: string; definition: ServiceDefinition };
+  name: string;
+  description: string;
+  labels: Record<string, string>;
+  include: string[];
+  exclude: string[];
+  models: ResolvedModel[];
+  docker: { base_image: string; env: Record<string, string>; system_packages: string[] };
+  envs: Array<{ name: string; value: string }>;
+}
+
+export interface ResolveOptions {
+  projectDir: string;
+  config: BentofileConfig;
+  bentofileLabel: string;
+  /** Labels from the command line; they win over the bentofile's. */
+  labels?: Record<string, string>;
+}
+
+let loads = 0;
+
+/** Imports the service module afresh (a query string defeats the module cache, so a rebuild sees edits). */
+async function loadService(file: string, exportName: string, where: string): Promise<ServiceDefinition> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(`${pathToFileURL(file).href}?build=${Date.now()}-${++loads}`)) as Record<string, unknown>;
+  } catch (err) {
+    const msg = isBentoError(err) ? `${err.code}: ${err.message}` : (err as Error).message;
+    throw new BentoError('BAD_CONFIG', `${where}: loading ${path.basename(file)} failed: ${msg.split('\n')[0]}`);
+  }
+  const svc = mod[exportName];
+  if (!isServiceDefinition(svc)) {
+    const exported = Object.keys(mod).filter((k) => isServiceDefinition(mod[k]));
+    const hint = exported.length ? ` (services exported: ${exported.join(', ')})` : '';
+    throw new BentoError('BAD_CONFIG', `${where}: ${path.basename(file)} has no export "${exportName}" made with service()${hint}`);
+  }
+  return svc;
+}
+
+async function readDescription(projectDir: string, value: string | undefined, fallback: string, label: string): Promise<string> {
+  if (value === undefined) return fallback;
+  if (!value.startsWith('file:')) return value;
+  const rel = value.slice('file:'.length).trim();
+  const file = path.resolve(projectDir, rel);
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new BentoError('BAD_CONFIG', `${label}: /description: file not found: ${rel}`, [{ path: '/description', message: `no file ${file}` }]);
+    }
+    throw err;
+  }
+}
+
+/**
+ * Binds the service's model aliases to store versions. A bentofile entry with an alias pins that alias;
+ * one without binds the alias whose tag has the same model name, or adds the model under its own name.
+ */
+async function resolveModels(svc: ServiceDefinition, entries: BentofileConfig['models'], label: string): Promise<ResolvedModel[]> {
+  const wanted = new Map<string, { tag: string; where: string }>(Object.entries(svc.models).map(([alias, tag]) => [alias, { tag, where: `service "${svc.name}" models.${alias}` }]));
+  (entries ?? []).forEach((entry, i) => {
+    const { tag, alias } = typeof entry === 'string' ? { tag: entry, alias: undefined } : entry;
+    const where = `${label}: /models/${i}`;
+    let name: string;
+    try {
+      name = parseTag(tag).name;
+    } catch (err) {
+      throw new BentoError('BAD_CONFIG', `${where}: ${(err as Error).message}`);
+    }
+    const bound = alias ?? Object.keys(svc.models).find((a) => parseTag(svc.models[a]!).name === name) ?? name;
+    wanted.set(bound, { tag, where });
+  });
+  const store = modelStore();
+  const out: ResolvedModel[] = [];
+  for (const [alias, { tag, where }] of wanted) {
+    try {
+      const { info, dir } = await store.resolve(tag);
+      out.push({ alias, tag: formatTag(info.name, info.version), info, dir });
+    } catch (err) {
+      if (isBentoError(err)) throw new BentoError(err.code, `${where}: ${err.message}`, err.details);
+      throw err;
+    }
+  }
+  return out.sort((a, b) => compareBytes(a.alias, b.alias));
+}
+
+function dockerEnv(env: Record<string, string> | string[] | undefined): Record<string, string> {
+  if (!env) return {};
+  if (!Array.isArray(env)) return { ...env };
+  const out: Record<string, string> = {};
+  for (const kv of env) {
+    const i = kv.indexOf('=');
+    out[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return out;
+}
+
+/** Resolves a validated bentofile against the project folder and the model store. */
+export async function resolveBuild(opts: ResolveOptions): Promise<ResolvedBuild> {
+  const { config, bentofileLabel: label } = opts;
+  const projectDir = path.resolve(opts.projectDir);
+  // The schema guarantees `file.ts` or `file.ts:export` (no ':' in the file part).
+  const [fileRel = '', exportName = 'svc'] = config.service.split(':');
+  const file = path.resolve(projectDir, fileRel);
+  if (!existsSync(file) || !statSync(file).isFile()) {
+    throw new BentoError('BAD_CONFIG', `${label}: /service: file not found: ${fileRel}`, [{ path: '/service', message: `no file ${file}` }]);
+  }
+  const definition = await loadService(file, exportName, `${label}: /service`);
+  const description = await readDescription(projectDir, config.description, definition.description ?? '', label);
+  return {
+    projectDir,
+    bentofileLabel: label,
+    service: { spec: `${fileRel}:${exportName}`, file, exportName, definition },
+    name: config.name ?? definition.name,
+    description,
+    labels: { ...config.labels, ...opts.labels },
+    include: config.include ?? DEFAULT_INCLUDE,
+    exclude: config.exclude ?? [],
+    models: await resolveModels(definition, config.models, label),
+    docker: {
+      base_image: config.docker?.base_image ?? DEFAULT_BASE_IMAGE,
+      env: dockerEnv(config.docker?.env),
+      system_packages: [...(config.docker?.system_packages ?? [])],
+    },
+    envs: (config.envs ?? []).map((e) => ({ name: e.name, value: e.value })),
+  };
+}

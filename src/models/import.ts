@@ -1,0 +1,189 @@
+/**
+ * `bento models import FILE`: a model archive written by exportModel (every digest verified before
+ * anything lands), an ml-random-forest JSON model (converted to ONNX), or an ONNX model with a
+ * TreeEnsembleRegressor (stored byte for byte).
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { BentoError, isBentoError } from '../errors.js';
+import { detectArchive, extractArchive } from '../store/archive.js';
+import { verifyTree } from '../store/digest.js';
+import type { ModelInfo, TensorSpec } from './model-info.js';
+import { modelStore, saveModel } from './model-store.js';
+import { NAME_RE, VERSION_RE, parseTag } from '../store/tag.js';
+
+export interface ImportOptions {
+  /** Store under this name instead of the archive's name or the file's base name. */
+  name?: string;
+  /** Feature names in column order, for ONNX and ml-random-forest models. */
+  features?: string[];
+}
+
+/**
+ * Imports a model file into the store and returns its info. A model archive whose version is already
+ * stored is kept as it is and returned.
+ *
+ * @example
+ *   const info = await importModel('rf.onnx', { name: 'rf', features: ['a', 'b'] });
+ */
+export async function importModel(file: string, opts: ImportOptions = {}): Promise<ModelInfo> {
+  if (opts.name !== undefined) checkName(opts.name);
+  if (await detectArchive(file)) {
+    if (opts.features) throw new BentoError('BAD_ARGUMENT', '--features applies to ONNX and ml-random-forest models, not to model archives');
+    return importArchive(file, opts.name);
+  }
+  const bytes = await fs.readFile(file);
+  const text = bytes.subarray(0, 64).toString('utf8').trimStart();
+  if (text.startsWith('{')) return importMlRandomForest(file, bytes, opts);
+  return importOnnx(file, bytes, opts);
+}
+
+function checkName(name: string): void {
+  if (parseTag(name).version !== undefined || name.includes(':')) {
+    throw new BentoError('BAD_ARGUMENT', `--name takes a model name without a version, got "${name}"`);
+  }
+}
+
+async function importArchive(file: string, rename?: string): Promise<ModelInfo> {
+  const store = modelStore();
+  const label = path.basename(file);
+  const staging = await store.tempDir();
+  try {
+    await extractArchive(file, staging);
+    const dir = await findModelDir(staging, label);
+    const info = await store.readInfo(dir).catch((err: unknown) => {
+      throw new BentoError('BAD_ARCHIVE', `${label}: unreadable model.yaml (${isBentoError(err) ? err.message : String(err)})`);
+    });
+    checkInfo(info, dir === staging ? undefined : path.relative(staging, dir).split(path.sep), label);
+    await verifyTree(dir, info.files, { exclude: ['model.yaml'] }).catch((err: unknown) => {
+      throw isBentoError(err) ? new BentoError('BAD_ARCHIVE', `${label}: ${err.message}; nothing was imported`) : err;
+    });
+    const name = rename ?? info.name;
+    const { info: stored } = await store.createOrKeep(name, info.version, async (tmp) => {
+      // Same filesystem: moving the verified files is a rename each.
+      for (const entry of await fs.readdir(dir)) {
+        if (entry !== 'model.yaml') await fs.rename(path.join(dir, entry), path.join(tmp, entry));
+      }
+      return { ...info, name };
+    });
+    return stored;
+  } finally {
+    await fs.rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** The folder holding model.yaml: the archive root, or its single `<name>/<version>/`. */
+async function findModelDir(root: string, label: string): Promise<string> {
+  const exists = (p: string): Promise<boolean> => fs.access(p).then(() => true, () => false);
+  if (await exists(path.join(root, 'model.yaml'))) return root;
+  const found: string[] = [];
+  for (const n of await fs.readdir(root)) {
+    const nd = path.join(root, n);
+    if (!(await fs.stat(nd)).isDirectory()) continue;
+    for (const v of await fs.readdir(nd)) {
+      if (await exists(path.join(nd, v, 'model.yaml'))) found.push(path.join(nd, v));
+    }
+  }
+  if (found.length === 0) throw new BentoError('BAD_ARCHIVE', `${label} holds no model.yaml (expected <name>/<version>/model.yaml); nothing was imported`);
+  if (found.length > 1) throw new BentoError('BAD_ARCHIVE', `${label} holds ${found.length} models; a model archive holds one`);
+  return found[0]!;
+}
+
+function checkInfo(info: ModelInfo, where: string[] | undefined, label: string): void {
+  const bad = (msg: string): BentoError => new BentoError('BAD_ARCHIVE', `${label}: model.yaml ${msg}; nothing was imported`);
+  if (!NAME_RE.test(info.name) || !VERSION_RE.test(info.version) || info.version === 'latest') throw bad(`has an invalid tag "${info.name}:${info.version}"`);
+  if (where && (where[0] !== info.name || where[1] !== info.version)) {
+    throw bad(`says ${info.name}:${info.version} but sits in ${where.join('/')}/`);
+  }
+  if (!info.files || typeof info.files !== 'object' || Array.isArray(info.files)) throw bad('has no file digests');
+  if (typeof info.model_file !== 'string' || !(info.model_file in info.files)) throw bad(`names a model file "${info.model_file}" that is not in its file list`);
+}
+
+/** A model name from a file name: `My Forest.json` → `my_forest`. */
+function nameFromFile(file: string): string {
+  const base = path.basename(file).replace(/\.(json|onnx)$/i, '');
+  const name = base.toLowerCase().replace(/[^a-z0-9._-]+/g, '_').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
+  if (!NAME_RE.test(name)) throw new BentoError('BAD_ARGUMENT', `cannot make a model name from "${path.basename(file)}"; pass --name`);
+  return name;
+}
+
+function featureNames(n: number | null, given: string[] | undefined, fromFile: string[] | undefined): string[] {
+  if (given) {
+    if (n !== null && given.length !== n) throw new BentoError('BAD_ARGUMENT', `--features lists ${given.length} names but the model takes ${n} features`);
+    return given;
+  }
+  if (fromFile && (n === null || fromFile.length === n)) return fromFile;
+  if (n === null) throw new BentoError('BAD_MODEL', 'cannot tell how many features the model takes; pass --features a,b,…');
+  return Array.from({ length: n }, (_, i) => `f${i}`);
+}
+
+async function importMlRandomForest(file: string, bytes: Buffer, opts: ImportOptions): Promise<ModelInfo> {
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw new BentoError('BAD_MODEL', `${path.basename(file)} is not valid JSON (${(err as Error).message})`);
+  }
+  const { mlRandomForestToForest } = await import('../onnx/ml-random-forest.js');
+  const { forestToOnnx } = await import('../onnx/write.js');
+  const forest = mlRandomForestToForest(json, opts.features ? { nFeatures: opts.features.length } : {});
+  const features = featureNames(forest.nFeatures, opts.features, undefined);
+  const onnx = forestToOnnx(forest, { featureNames: features, docString: `imported from the ml-random-forest model ${path.basename(file)}` });
+  return saveModel({
+    name: opts.name ?? nameFromFile(file),
+    onnx,
+    info: {
+      source: 'ml-random-forest',
+      signature: {
+        inputs: [{ name: 'input', shape: ['N', forest.nFeatures], dtype: 'float32' }],
+        outputs: [{ name: 'variable', shape: ['N', 1], dtype: 'float32' }],
+      },
+      features,
+      metrics: {},
+      params: { n_estimators: forest.trees.length },
+      fill: {},
+      labels: {},
+    },
+  });
+}
+
+async function importOnnx(file: string, bytes: Buffer, opts: ImportOptions): Promise<ModelInfo> {
+  const label = path.basename(file);
+  const { readOnnxSignature } = await import('../onnx/read.js');
+  let sig: ReturnType<typeof readOnnxSignature>;
+  try {
+    sig = readOnnxSignature(bytes);
+  } catch (err) {
+    if (isBentoError(err) && /^not an ONNX model/.test(err.message) && !/\.onnx$/i.test(file)) {
+      throw new BentoError('BAD_ARCHIVE', `${label} is not a model archive (.tar.gz, .tar, .zip), an ml-random-forest JSON model or an ONNX model`);
+    }
+    throw isBentoError(err) ? new BentoError(err.code, `${label}: ${err.message}`) : err;
+  }
+  if (!sig.hasTreeEnsembleRegressor) throw new BentoError('BAD_MODEL', `${label} has no TreeEnsembleRegressor node; only tree-ensemble regressors can be imported`);
+  if (sig.inputType !== 'float') throw new BentoError('BAD_MODEL', `${label}: input "${sig.inputName}" is ${sig.inputType}; only float inputs are supported`);
+  const features = featureNames(sig.nFeatures, opts.features, sig.featureNames);
+  // Refuse now what onnxruntime could not serve later (e.g. an operator or attribute it does not support).
+  const { loadSession } = await import('../onnx/session.js');
+  try {
+    await loadSession(bytes);
+  } catch (err) {
+    throw isBentoError(err) ? new BentoError(err.code, `${label}: ${err.message}`) : err;
+  }
+  const outputs: TensorSpec[] = sig.outputNames.map((name) => ({ name, shape: ['N', 1], dtype: 'float32' }));
+  return saveModel({
+    name: opts.name ?? nameFromFile(file),
+    onnx: bytes, // the original bytes, unchanged
+    info: {
+      source: 'onnx',
+      signature: {
+        inputs: [{ name: sig.inputName, shape: sig.inputShape.length ? sig.inputShape : ['N', features.length], dtype: 'float32' }],
+        outputs,
+      },
+      features,
+      metrics: {},
+      params: {},
+      fill: {},
+      labels: {},
+    },
+  });
+}

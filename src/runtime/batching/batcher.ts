@@ -1,0 +1,323 @@
+/**
+ * Adaptive batching: concurrent requests are merged into one model call and split back in order.
+ * It knows nothing of HTTP or ONNX: it wraps a plain `callback(rows) → one output per row`.
+ *
+ * - A batch holds at most `maxBatchSize` rows; a larger request is split across batches.
+ * - One call runs at a time; requests arriving meanwhile form the next batch (natural batching).
+ * - When idle, a linear cost model (`CostModel`) decides whether waiting for one more request pays off:
+ *   waiting one expected inter-arrival gap costs each waiting request that gap, and saves the next
+ *   request a call's fixed cost. Timers, never polling.
+ * - The queue is bounded (`maxQueueRows`) and a request that cannot be answered within `maxLatencyMs`
+ *   is shed with `ShedError` (OVERLOADED, with a retry-after hint) instead of buffered.
+ */
+import { BentoError } from '../../errors.js';
+import type { Rows } from '../../sdk/index.js';
+import type { Cancellation } from './cancellation.js';
+import { systemClock, type Clock } from './clock.js';
+import { CostModel } from './cost-model.js';
+
+export type BatchCallback = (batch: Rows) => Promise<Float32Array>;
+
+export interface BatcherOptions {
+  /** Most rows in one call (≥ 1). */
+  maxBatchSize: number;
+  /** Budget of a request inside the batcher, from submit to answer. */
+  maxLatencyMs: number;
+  /** Most rows waiting; past it new requests are shed. Default: 16 × maxBatchSize. */
+  maxQueueRows?: number;
+  clock?: Clock;
+  /** Called after every call with its size and duration (metrics). */
+  onBatch?(rows: number, ms: number): void;
+}
+
+/** A request the batcher refused or dropped because it could not be answered within its budget. */
+export class ShedError extends BentoError {
+  constructor(
+    message: string,
+    /** Whole seconds after which a retry has a chance (≥ 1), for a Retry-After header. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super('OVERLOADED', message);
+  }
+}
+
+interface Pending {
+  rows: Rows;
+  /** Rows handed to a batch so far. */
+  next: number;
+  /** Rows answered so far. */
+  done: number;
+  out?: Float32Array;
+  deadline: number;
+  settled: boolean;
+  resolve(out: Float32Array): void;
+  reject(err: unknown): void;
+  unlisten?: () => void;
+}
+
+interface Slice {
+  item: Pending;
+  from: number;
+  count: number;
+}
+
+/**
+ * @example
+ *   const b = new Batcher((rows) => model.run(rows.data, rows.count, rows.width), { maxBatchSize: 1000, maxLatencyMs: 200 });
+ *   const out = await b.submit({ data, count: 3, width: 5 }); // 3 outputs, in order
+ */
+export class Batcher {
+  readonly cost = new CostModel();
+  private readonly clock: Clock;
+  private readonly max: number;
+  private readonly maxLatencyMs: number;
+  private readonly maxQueueRows: number;
+  private readonly queue: Pending[] = [];
+  private queued = 0;
+  private width = -1;
+  private busy = false;
+  private busySince = 0;
+  private busyRows = 0;
+  private scheduled = false;
+  private waited = false;
+  private cancelWait: (() => void) | undefined;
+  private lastArrival = Number.NaN;
+  private gap = Number.POSITIVE_INFINITY;
+
+  constructor(
+    private readonly callback: BatchCallback,
+    private readonly opts: BatcherOptions,
+  ) {
+    if (!Number.isInteger(opts.maxBatchSize) || opts.maxBatchSize < 1) throw new RangeError('maxBatchSize must be a whole number ≥ 1');
+    if (!(opts.maxLatencyMs > 0)) throw new RangeError('maxLatencyMs must be > 0');
+    this.clock = opts.clock ?? systemClock;
+    this.max = opts.maxBatchSize;
+    this.maxLatencyMs = opts.maxLatencyMs;
+    this.maxQueueRows = opts.maxQueueRows ?? 16 * opts.maxBatchSize;
+  }
+
+  /** Rows waiting for a batch. */
+  get queuedRows(): number {
+    return this.queued;
+  }
+
+  /**
+   * Queues `rows` and resolves with one output per row, in order. Rejects with ShedError when the request
+   * cannot be answered in time, or with the cancellation's reason when cancelled before its answer.
+   * `since` (clock time) is when the request arrived, if earlier than now: its budget counts from there.
+   */
+  submit(rows: Rows, cancel?: Cancellation, since?: number): Promise<Float32Array> {
+    if (rows.count === 0) return Promise.resolve(new Float32Array(0));
+    if (rows.data.length !== rows.count * rows.width) {
+      return Promise.reject(new BentoError('INTERNAL', `batcher: ${rows.data.length} values for ${rows.count} rows × ${rows.width}`));
+    }
+    if (this.width >= 0 && rows.width !== this.width) {
+      return Promise.reject(new BentoError('INTERNAL', `batcher: rows of width ${rows.width} where ${this.width} was expected`));
+    }
+    if (cancel?.cancelled) return Promise.reject(cancel.reason);
+    this.width = rows.width;
+    const now = this.clock.now();
+    const deadline = Math.min(now, since ?? now) + this.maxLatencyMs;
+    this.noteArrival(now);
+
+    // Shed now rather than buffer: only when something is ahead, or a lone huge request could never run.
+    const ahead = this.busy || this.queue.length > 0;
+    if (ahead && this.queued + rows.count > this.maxQueueRows) {
+      return Promise.reject(this.shed(`the queue is full (${this.queued} rows waiting)`));
+    }
+    if (ahead && this.cost.samples > 0 && now + this.expectedMs(rows.count, now) > deadline) {
+      return Promise.reject(this.shed(`the model cannot answer within ${this.maxLatencyMs} ms at the current load`));
+    }
+
+    return new Promise<Float32Array>((resolve, reject) => {
+      const item: Pending = { rows, next: 0, done: 0, deadline, settled: false, resolve, reject };
+      if (cancel) {
+        cancel.onCancel((reason) => this.fail(item, reason));
+        item.unlisten = () => cancel.onCancel(undefined);
+      }
+      this.queue.push(item);
+      this.queued += rows.count;
+      this.schedule();
+    });
+  }
+
+  /** Milliseconds until a request of `rows` rows submitted now would be answered, per the cost model. */
+  expectedMs(rows: number, now = this.clock.now()): number {
+    const busyLeft = this.busy ? Math.max(0, this.busySince + this.cost.estimate(this.busyRows) - now) : 0;
+    const total = this.queued + rows;
+    return busyLeft + Math.ceil(total / this.max) * this.cost.b + total * this.cost.a;
+  }
+
+  private shed(why: string): ShedError {
+    const seconds = Math.max(1, Math.ceil(this.expectedMs(0) / 1000));
+    return new ShedError(`overloaded: ${why}; retry in ${seconds} s`, seconds);
+  }
+
+  private noteArrival(now: number): void {
+    if (!Number.isNaN(this.lastArrival)) {
+      const gap = Math.min(now - this.lastArrival, this.maxLatencyMs);
+      this.gap = Number.isFinite(this.gap) ? 0.9 * this.gap + 0.1 * gap : gap;
+    }
+    this.lastArrival = now;
+  }
+
+  private schedule(): void {
+    if (this.busy || this.scheduled) return;
+    if (this.cancelWait && this.queued < this.max) return;
+    this.scheduled = true;
+    this.clock.defer(() => {
+      this.scheduled = false;
+      this.tick();
+    });
+  }
+
+  private tick(): void {
+    if (this.busy) return;
+    const now = this.clock.now();
+    this.shedExpired(now);
+    if (this.queued === 0) return;
+    if (!this.waited && this.queued < this.max) {
+      const wait = this.worthWaiting(now);
+      if (wait > 0) {
+        this.waited = true;
+        this.cancelWait = this.later(() => {
+          this.cancelWait = undefined;
+          this.tick();
+        }, wait);
+        return;
+      }
+    }
+    this.cancelWait?.();
+    this.cancelWait = undefined;
+    this.waited = false;
+    this.dispatch(now);
+  }
+
+  /** How long to wait for one more request before calling the model, or 0 to call it now. */
+  private worthWaiting(now: number): number {
+    if (this.cost.samples < 2 || !Number.isFinite(this.gap) || this.gap <= 0) return 0;
+    const n = this.queued;
+    const slack = this.queue[0]!.deadline - now - this.cost.estimate(Math.min(n + 1, this.max));
+    if (this.gap >= slack || n * this.gap >= this.cost.b) return 0;
+    return this.gap;
+  }
+
+  /** A cancellable wait; below the timers' 1 ms resolution, one more event-loop turn. */
+  private later(fn: () => void, ms: number): () => void {
+    if (ms >= 1) return this.clock.setTimer(fn, ms);
+    let cancelled = false;
+    this.clock.defer(() => {
+      if (!cancelled) fn();
+    });
+    return () => {
+      cancelled = true;
+    };
+  }
+
+  private shedExpired(now: number): void {
+    while (this.queue.length > 0) {
+      const item = this.queue[0]!;
+      if (item.next > 0 || now <= item.deadline) return;
+      this.queue.shift();
+      this.queued -= item.rows.count;
+      this.settle(item, this.shed(`waited ${Math.round(now - item.deadline + this.maxLatencyMs)} ms, past its ${this.maxLatencyMs} ms budget`));
+    }
+  }
+
+  private dispatch(now: number): void {
+    const slices: Slice[] = [];
+    let total = 0;
+    while (total < this.max && this.queue.length > 0) {
+      const item = this.queue[0]!;
+      const count = Math.min(item.rows.count - item.next, this.max - total);
+      slices.push({ item, from: item.next, count });
+      item.next += count;
+      total += count;
+      if (item.next === item.rows.count) this.queue.shift();
+    }
+    this.queued -= total;
+    const width = this.width;
+    let data: Float32Array;
+    const first = slices[0]!;
+    if (slices.length === 1 && first.from === 0 && first.count === first.item.rows.count) {
+      data = first.item.rows.data;
+    } else {
+      data = new Float32Array(total * width);
+      let off = 0;
+      for (const s of slices) {
+        data.set(s.item.rows.data.subarray(s.from * width, (s.from + s.count) * width), off * width);
+        off += s.count;
+      }
+    }
+    this.busy = true;
+    this.busySince = now;
+    this.busyRows = total;
+    const batch: Rows = { data, count: total, width };
+    // The batcher is free again before anyone hears back, so a request submitted by an answered caller
+    // is not mistaken for one waiting behind a busy model.
+    const finish = (): void => {
+      const ms = this.clock.now() - now;
+      this.busy = false;
+      this.cost.observe(total, ms);
+      this.opts.onBatch?.(total, ms);
+      if (this.queued > 0) this.schedule();
+    };
+    Promise.resolve()
+      .then(() => this.callback(batch))
+      .then(
+        (out) => {
+          finish();
+          if (out.length !== total) throw new BentoError('INTERNAL', `model returned ${out.length} outputs for ${total} rows`);
+          this.answer(slices, out);
+        },
+        (err: unknown) => {
+          this.busy = false;
+          if (this.queued > 0) this.schedule();
+          throw err;
+        },
+      )
+      .catch((err: unknown) => {
+        for (const s of slices) this.fail(s.item, err);
+      });
+  }
+
+  private answer(slices: Slice[], out: Float32Array): void {
+    let off = 0;
+    for (const s of slices) {
+      const item = s.item;
+      if (!item.settled) {
+        if (s.count === item.rows.count) {
+          item.done = s.count;
+          this.settle(item, undefined, out.subarray(off, off + s.count));
+        } else {
+          (item.out ??= new Float32Array(item.rows.count)).set(out.subarray(off, off + s.count), s.from);
+          item.done += s.count;
+          if (item.done === item.rows.count) this.settle(item, undefined, item.out);
+        }
+      }
+      off += s.count;
+    }
+  }
+
+  /** Rejects a request (its call failed, or it was cancelled), taking its waiting rows out of the queue. */
+  private fail(item: Pending, err: unknown): void {
+    if (item.settled) return;
+    this.remove(item);
+    this.settle(item, err);
+  }
+
+  /** Takes an item's rows that are still waiting out of the queue. */
+  private remove(item: Pending): void {
+    const i = this.queue.indexOf(item);
+    if (i < 0) return;
+    this.queue.splice(i, 1);
+    this.queued -= item.rows.count - item.next;
+  }
+
+  private settle(item: Pending, err: unknown, out?: Float32Array): void {
+    item.settled = true;
+    item.unlisten?.();
+    if (out) item.resolve(out);
+    else item.reject(err);
+  }
+}

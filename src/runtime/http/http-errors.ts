@@ -1,0 +1,79 @@
+/**
+ * Every failure becomes `{"error", "code", "details"}` with the status from the error table: fastify's own
+ * errors (bad JSON, wrong content type, body too large, schema validation) are mapped to our codes, and
+ * anything unexpected becomes a 500 INTERNAL whose message and stack stay in the log, never in the answer.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BentoError, isBentoError, type ErrorCode } from '../../errors.js';
+import { summarise, toDetails } from './validation.js';
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'BAD_REQUEST',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'BAD_REQUEST',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+};
+
+/** JSON schema of an error answer, for the OpenAPI document and fast serialisation. */
+export const ERROR_SCHEMA = {
+  type: 'object',
+  required: ['error', 'code', 'details'],
+  properties: {
+    error: { type: 'string' },
+    code: { type: 'string' },
+    details: {
+      type: 'array',
+      items: { type: 'object', required: ['path', 'message'], properties: { path: { type: 'string' }, message: { type: 'string' } } },
+    },
+  },
+} as const;
+
+/** Maps any thrown value to a BentoError a client may see. */
+export function toBentoError(err: unknown, request?: FastifyRequest): BentoError {
+  if (isBentoError(err)) return err;
+  const e = err as Partial<FastifyError> & { validation?: unknown[]; statusCode?: number };
+  if (Array.isArray(e.validation)) {
+    const details = toDetails(e.validation as never);
+    return new BentoError('INVALID_INPUT', summarise(details, e.validation.length), details);
+  }
+  const code = e.code ? FASTIFY_CODES[e.code] : undefined;
+  if (code === 'UNSUPPORTED_MEDIA_TYPE') {
+    const type = request?.headers['content-type'];
+    return new BentoError(code, `unsupported content type ${type ? `"${type}"` : '(none)'}: send application/json`);
+  }
+  if (code === 'PAYLOAD_TOO_LARGE') return new BentoError(code, 'the request body is larger than this server accepts');
+  if (code === 'BAD_REQUEST' || (err instanceof SyntaxError && e.statusCode === 400)) {
+    return new BentoError('BAD_REQUEST', `the request body is not valid JSON: ${e.message ?? ''}`.trim());
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new BentoError(e.statusCode === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', e.message ?? 'bad request');
+  }
+  return new BentoError('INTERNAL', 'internal error; the server log has the details under this request id');
+}
+
+/** Installs the error handler and the JSON 404 on `app`. */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const bento = toBentoError(err, request);
+    if (bento.status >= 500 && bento.code !== 'OVERLOADED' && bento.code !== 'NOT_READY') {
+      request.log.error({ err }, `${bento.code}: ${(err as Error)?.message ?? String(err)}`);
+    } else {
+      request.log.info({ code: bento.code }, bento.message);
+    }
+    const retry = retryAfter(err, bento);
+    if (retry !== undefined) void reply.header('retry-after', String(retry));
+    return reply.code(bento.status).send(bento.toJSON());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const url = request.url.length > 200 ? `${request.url.slice(0, 200)}…` : request.url;
+    return reply.code(404).send(new BentoError('NOT_FOUND', `no route for ${request.method} ${url}`).toJSON());
+  });
+}
+
+function retryAfter(err: unknown, bento: BentoError): number | undefined {
+  const seconds = (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+  if (typeof seconds === 'number') return seconds;
+  if (bento.code === 'OVERLOADED' || bento.code === 'NOT_READY' || bento.code === 'TOO_MANY_REQUESTS') return 1;
+  return undefined;
+}

@@ -1,0 +1,115 @@
+/** Small HTTP helpers for the runtime tests: a started in-process server, JSON posts, metric lookups. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { createServer, type ServerOptions } from '../../src/runtime/server.js';
+import type { ServiceDefinition } from '../../src/sdk/index.js';
+import type { Forest } from '../../src/forest/forest.js';
+import { randomForest, writeModel } from './model.js';
+
+export interface Started {
+  app: FastifyInstance;
+  url: string;
+  forest: Forest;
+  close(): Promise<void>;
+}
+
+/** Starts createServer on 127.0.0.1 with a fresh model folder; waits for the models unless `wait: false`. */
+export async function start(
+  service: ServiceDefinition,
+  extra: Partial<ServerOptions> & { wait?: boolean; forest?: Forest } = {},
+): Promise<Started> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bento-runtime-'));
+  const forest = extra.forest ?? randomForest(3, 10, 4);
+  const model = writeModel(dir, forest);
+  const { wait, forest: _f, ...rest } = extra;
+  const app = await createServer({ service, models: { regressor: model }, version: 'test', ...rest });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  if (wait !== false) await app.bento.loaded;
+  return {
+    app,
+    url,
+    forest,
+    close: async () => {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  body: any;
+  text: string;
+}
+
+/** POSTs `body` (a string is sent as is) and parses a JSON answer when there is one. */
+export async function post(
+  url: string,
+  body: unknown,
+  contentType = 'application/json',
+  headers: Record<string, string> = {},
+  signal?: AbortSignal,
+): Promise<Answer> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': contentType, ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    signal,
+  });
+  return answer(res);
+}
+
+export async function get(url: string, headers: Record<string, string> = {}): Promise<Answer> {
+  return answer(await fetch(url, { headers }));
+}
+
+async function answer(res: Response): Promise<Answer> {
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, headers: res.headers, body, text };
+}
+
+/** The value of one sample in Prometheus text, e.g. metric('x_total{a="b"}'); undefined if absent. */
+export function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([^{\s]+)(\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const got: Record<string, string> = {};
+    for (const pair of (m[3] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) got[pair[1]!] = pair[2]!;
+    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[4]);
+  }
+  return undefined;
+}
+
+/** A request on a connection of its own (agent: false), so the cluster deals requests out over the workers. */
+export function alone(url: string, method = 'GET', body?: unknown): Promise<{ status: number; body: any; text: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request(url, { method, agent: false, headers: payload ? { 'content-type': 'application/json' } : {} }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => {
+        let parsed: unknown = text;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          // text answer
+        }
+        resolve({ status: res.statusCode ?? 0, body: parsed, text });
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}

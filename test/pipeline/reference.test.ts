@@ -1,0 +1,33 @@
+import t from 'tap';
+import { featureStats, quantile, referenceStats } from '../../src/pipeline/reference.js';
+
+t.test('statistics of a column against hand-computed values', async (t) => {
+  const s = featureStats([4, 1, 3, 2, 10]);
+  t.equal(s.count, 5);
+  t.equal(s.mean, 4);
+  // deviations −3, −2, −1, 0, 6 → squares 9 + 4 + 1 + 0 + 36 = 50; sample std √(50 / 4)
+  t.equal(s.std, Math.sqrt(12.5));
+  t.same([s.min, s.max], [1, 10]);
+  // sorted 1 2 3 4 10; p25 at rank 1 → 2; p5 at rank 0.2 → 1.2; p95 at rank 3.8 → 4 + 0.8 × 6
+  const expected = { p5: 1.2, p25: 2, p50: 3, p75: 4, p95: 4 + 0.8 * 6 };
+  for (const [k, v] of Object.entries(expected)) t.ok(Math.abs(s.quantiles[k as keyof typeof expected] - v) < 1e-12, `${k} = ${v}`);
+  t.same(s.histogram.counts, [1, 1, 1, 1, 0, 0, 0, 0, 0, 1], 'width 0.9 bins from 1 to 10; the max lands in the last bin');
+  t.equal(s.histogram.edges.length, 11);
+  t.same([s.histogram.edges[0], s.histogram.edges[10]], [1, 10]);
+});
+
+t.test('degenerate columns', async (t) => {
+  const one = featureStats([7]);
+  t.equal(one.std, 0);
+  t.same(one.histogram.edges.slice(0, 1).concat(one.histogram.edges.slice(-1)), [6.5, 7.5], 'a zero range widens to ±0.5 like numpy');
+  t.equal(one.histogram.counts.reduce((a, b) => a + b), 1);
+  t.throws(() => featureStats([]), RangeError);
+  t.equal(quantile([1, 2], 0.5), 1.5);
+});
+
+t.test('referenceStats describes each column of a row-major matrix', async (t) => {
+  const r = referenceStats([1, 10, 2, 20, 3, 30], 3, ['a', 'b']);
+  t.same(Object.keys(r), ['a', 'b']);
+  t.equal(r.a!.mean, 2);
+  t.equal(r.b!.max, 30);
+});
