@@ -7,11 +7,12 @@ import path from 'node:path';
 import { bentosRoot } from '../store/home.js';
 import { Store, type Stored } from '../store/store.js';
 import { formatTag } from '../store/tag.js';
-import type { BentoInfo } from './bento-info.js';
+import { BENTO_INFO_FILE, type BentoInfo } from './bento-info.js';
+import { bentoInfoCodec } from './bento-yaml.js';
 
-/** The bento store under the current BENTO_HOME (read on every call). */
+/** The bento store under the current BENTO_HOME (read on every call); bento.yaml is read and written checked. */
 export function bentoStore(): Store<BentoInfo> {
-  return new Store<BentoInfo>({ root: bentosRoot(), infoFile: 'bento.yaml', kind: 'bento' });
+  return new Store<BentoInfo>({ root: bentosRoot(), infoFile: BENTO_INFO_FILE, kind: 'bento', codec: bentoInfoCodec });
 }
 
 /** One line of `bento list`. */
@@ -30,7 +31,7 @@ export interface BentoSummary {
 
 async function sizeOf(dir: string, files: Record<string, string>): Promise<number> {
   let total = 0;
-  for (const rel of Object.keys(files ?? {})) total += (await fs.stat(path.join(dir, ...rel.split('/'))).catch(() => ({ size: 0 }))).size;
+  for (const rel of Object.keys(files)) total += (await fs.stat(path.join(dir, ...rel.split('/'))).catch(() => ({ size: 0 }))).size;
   return total;
 }
 
@@ -43,9 +44,9 @@ export async function listBentos(name?: string): Promise<BentoSummary[]> {
       name: info.name,
       version: info.version,
       creation_time: info.creation_time,
-      description: (info.description ?? '').split('\n').find((l) => l.trim())?.replace(/^#+\s*/, '') ?? '',
-      labels: info.labels ?? {},
-      models: (info.models ?? []).map((m) => m.tag),
+      description: info.description.split('\n').find((l) => l.trim())?.replace(/^#+\s*/, '') ?? '',
+      labels: info.labels,
+      models: info.models.map((m) => m.tag),
       size: await sizeOf(dir, info.files),
       path: dir,
     })),

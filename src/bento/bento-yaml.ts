@@ -1,48 +1,128 @@
 /**
- * Reading a bento folder: its bento.yaml, checked for the fields everything else relies on, and
- * optionally every file's digest. Used by import, the CLI and the runtime (which gets it in its bundle).
+ * The one reader and writer of `bento.yaml`. Every reading (the bento store, import, containerize, the CLI
+ * and the runtime, which gets this module in its bundle) goes through `checkBentoInfo`, with the same
+ * strictness and the same error code: BAD_ARCHIVE naming the field (API and traffic settings are checked
+ * by the SDK's own functions, so a bad value there is the BAD_CONFIG that `service()` would give).
+ * The builder writes bento.yaml through `stringifyBentoInfo`, which checks before it writes.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { BentoError } from '../errors.js';
-import { verifyTree } from '../store/digest.js';
-import { NAME_RE, VERSION_RE } from '../store/tag.js';
+import { resolveApiSettings, resolveTraffic } from '../sdk/index.js';
+import { isInsidePath, verifyTree } from '../store/digest.js';
+import type { InfoCodec } from '../store/store.js';
+import { NAME_RE, splitExactTag, VERSION_RE } from '../store/tag.js';
 import { BENTO_INFO_FILE, type BentoInfo } from './bento-info.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+type Bad = (field: string, why: string) => BentoError;
+
+const isMap = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+function stringMap(x: unknown, field: string, bad: Bad): void {
+  if (!isMap(x)) throw bad(field, 'is missing or not a mapping');
+  for (const [k, v] of Object.entries(x)) if (typeof v !== 'string') throw bad(`${field}/${k}`, 'is not a string');
+}
+
+function checkModels(x: unknown, bad: Bad): Set<string> {
+  if (!Array.isArray(x)) throw bad('models', 'is missing');
+  const aliases = new Set<string>();
+  for (const [i, m] of x.entries()) {
+    if (!isMap(m) || typeof m.alias !== 'string' || typeof m.tag !== 'string' || typeof m.digest !== 'string') {
+      throw bad(`models/${i}`, 'needs alias, tag (name:version) and digest');
+    }
+    try {
+      splitExactTag(m.tag);
+    } catch {
+      throw bad(`models/${i}/tag`, 'is not a valid model tag');
+    }
+    if (!DIGEST.test(m.digest)) throw bad(`models/${i}/digest`, 'is not sha256:<hex>');
+    aliases.add(m.alias);
+  }
+  return aliases;
+}
+
+function checkApis(x: unknown, aliases: Set<string>, label: string, bad: Bad): void {
+  if (!Array.isArray(x)) throw bad('apis', 'is missing');
+  for (const [i, a] of x.entries()) {
+    const at = `apis/${i}`;
+    if (!isMap(a) || typeof a.name !== 'string') throw bad(at, 'needs a name');
+    if (typeof a.route !== 'string' || !a.route.startsWith('/')) throw bad(`${at}/route`, 'is missing or does not start with "/"');
+    if (!isMap(a.input) || !isMap(a.output)) throw bad(at, 'needs input and output JSON Schemas');
+    if (typeof a.model !== 'string' || !aliases.has(a.model)) throw bad(`${at}/model`, 'is not the alias of one of the bento\'s models');
+    if (a.doc !== undefined && typeof a.doc !== 'string') throw bad(`${at}/doc`, 'is not a string');
+    for (const key of ['batchable', 'max_batch_size', 'max_latency_ms'] as const) if (!(key in a)) throw bad(`${at}/${key}`, 'is missing');
+    resolveApiSettings(a, `${label}: api "${a.name}"`);
+  }
+}
 
 /**
  * Checks parsed bento.yaml data; `label` names its origin in errors. Throws BAD_ARCHIVE naming the field.
  * Name and version are checked strictly: they become folder names in the store.
  */
 export function checkBentoInfo(data: unknown, label: string): BentoInfo {
-  const bad = (field: string, why: string): BentoError => new BentoError('BAD_ARCHIVE', `${label}: ${field} ${why}`, [{ path: `/${field}`, message: why }]);
-  if (!data || typeof data !== 'object' || Array.isArray(data)) throw bad('', 'is not a mapping');
-  const d = data as Record<string, unknown>;
+  const bad: Bad = (field, why) => new BentoError('BAD_ARCHIVE', `${label}: ${field} ${why}`, [{ path: `/${field}`, message: why }]);
+  if (!isMap(data)) throw bad('', 'is not a mapping');
+  const d = data;
   if (typeof d.name !== 'string' || !NAME_RE.test(d.name)) throw bad('name', 'is missing or not a valid bento name');
   if (typeof d.version !== 'string' || !VERSION_RE.test(d.version) || d.version === 'latest') throw bad('version', 'is missing or not a valid version');
   if (typeof d.creation_time !== 'string') throw bad('creation_time', 'is missing');
-  if (!d.files || typeof d.files !== 'object' || Array.isArray(d.files)) throw bad('files', 'is missing');
-  for (const [rel, digest] of Object.entries(d.files as Record<string, unknown>)) {
+  if (typeof d.description !== 'string') throw bad('description', 'is missing');
+  stringMap(d.labels, 'labels', bad);
+  if (typeof d.service !== 'string') throw bad('service', 'is missing');
+  if (!isMap(d.files)) throw bad('files', 'is missing');
+  for (const [rel, digest] of Object.entries(d.files)) {
+    if (!isInsidePath(rel)) throw bad(`files/${rel}`, 'is not a relative path inside the bento');
     if (typeof digest !== 'string' || !HEX64.test(digest)) throw bad(`files/${rel}`, 'is not a sha256 digest');
   }
-  if (!Array.isArray(d.models)) throw bad('models', 'is missing');
-  for (const [i, m] of (d.models as unknown[]).entries()) {
-    const ref = m as Record<string, unknown> | null;
-    if (!ref || typeof ref.alias !== 'string' || typeof ref.tag !== 'string' || !/^[^:]+:[^:]+$/.test(ref.tag) || typeof ref.digest !== 'string') {
-      throw bad(`models/${i}`, 'needs alias, tag (name:version) and digest');
-    }
-    const [name = '', version = ''] = ref.tag.split(':');
-    if (!NAME_RE.test(name) || !VERSION_RE.test(version)) throw bad(`models/${i}/tag`, 'is not a valid model tag');
+  const aliases = checkModels(d.models, bad);
+  checkApis(d.apis, aliases, label, bad);
+  if (!isMap(d.traffic) || !('timeout' in d.traffic) || !('max_concurrency' in d.traffic)) throw bad('traffic', 'needs timeout and max_concurrency');
+  resolveTraffic(d.traffic, label);
+  if (!Array.isArray(d.envs) || !d.envs.every((e) => isMap(e) && typeof e.name === 'string' && typeof e.value === 'string')) {
+    throw bad('envs', 'is not a list of {name, value} strings');
   }
-  if (!Array.isArray(d.apis)) throw bad('apis', 'is missing');
-  if (!d.runtime || typeof d.runtime !== 'object') throw bad('runtime', 'is missing');
+  if (!isMap(d.docker) || typeof d.docker.base_image !== 'string') throw bad('docker', 'needs base_image');
+  stringMap(d.docker.env, 'docker/env', bad);
+  if (!Array.isArray(d.docker.system_packages) || !d.docker.system_packages.every((p) => typeof p === 'string')) {
+    throw bad('docker/system_packages', 'is not a list of package names');
+  }
+  if (!isMap(d.runtime)) throw bad('runtime', 'is missing');
+  if (typeof d.runtime.node !== 'string' || typeof d.runtime.onnxruntime_node !== 'string') throw bad('runtime', 'needs node and onnxruntime_node versions');
+  if (typeof d.runtime.entry !== 'string' || !isInsidePath(d.runtime.entry)) throw bad('runtime/entry', 'is not a relative path inside the bento');
   return d as unknown as BentoInfo;
 }
 
+/** Parses bento.yaml text (`file` names it in errors) and checks it. */
+export function parseBentoInfo(text: string, file: string): BentoInfo {
+  let data: unknown;
+  try {
+    data = YAML.parse(text);
+  } catch (err) {
+    throw new BentoError('BAD_ARCHIVE', `${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return checkBentoInfo(data, file);
+}
+
 /**
- * Reads `<dir>/bento.yaml` (synchronously: the runtime calls it at start-up).
+ * bento.yaml text for `info`, checked first: the builder cannot write what the reader would refuse.
+ * Written as plain data (no YAML anchors for objects the service code shares), long lines whole.
+ */
+export function stringifyBentoInfo(info: BentoInfo): string {
+  const plain = JSON.parse(JSON.stringify(info)) as unknown;
+  checkBentoInfo(plain, `${BENTO_INFO_FILE} of ${info.name}:${info.version}`);
+  return YAML.stringify(plain, { lineWidth: 0 });
+}
+
+/** The bento store's codec for bento.yaml. */
+export const bentoInfoCodec: InfoCodec<BentoInfo> = { parse: parseBentoInfo, stringify: stringifyBentoInfo };
+
+/**
+ * Reads `<dir>/bento.yaml`, checked (synchronously: the runtime calls it at start-up).
+ * A folder without one is FILE_NOT_FOUND.
  *
  * @example
  *   const info = loadBentoInfo(path.resolve(__dirname, '..'));
@@ -56,13 +136,7 @@ export function loadBentoInfo(dir: string): BentoInfo {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BentoError('FILE_NOT_FOUND', `${dir} is not a bento: it has no ${BENTO_INFO_FILE}`);
     throw err;
   }
-  let data: unknown;
-  try {
-    data = YAML.parse(text);
-  } catch (err) {
-    throw new BentoError('BAD_ARCHIVE', `${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
-  return checkBentoInfo(data, file);
+  return parseBentoInfo(text, file);
 }
 
 /** Reads bento.yaml and checks every file against its digest (and that no other file is there). */

@@ -7,15 +7,15 @@
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import YAML from 'yaml';
 import { BentoError, isBentoError } from '../errors.js';
+import { modelStore } from '../models/model-store.js';
+import { MODEL_INFO_FILE } from '../models/model-yaml.js';
 import { extractArchive } from '../store/archive.js';
 import { verifyTree } from '../store/digest.js';
-import { modelStore } from '../models/model-store.js';
-import { formatTag } from '../store/tag.js';
+import { formatTag, splitExactTag } from '../store/tag.js';
 import { BENTO_INFO_FILE, type BentoInfo } from './bento-info.js';
 import { bentoStore } from './bento-store.js';
-import { checkBentoInfo } from './bento-yaml.js';
+import { parseBentoInfo } from './bento-yaml.js';
 
 export interface ImportResult {
   tag: string;
@@ -58,11 +58,11 @@ async function moveContents(from: string, to: string): Promise<void> {
 /** Checks that each model the bento names is inside it, with the recorded model.onnx digest. */
 function checkModels(info: BentoInfo, label: string): void {
   for (const m of info.models) {
-    const [name, version] = m.tag.split(':') as [string, string];
+    const { name, version } = splitExactTag(m.tag);
     const onnx = info.files[`models/${name}/${version}/model.onnx`];
     if (!onnx) throw new BentoError('BAD_ARCHIVE', `${label}: model ${m.tag} is not inside the bento`);
     if (m.digest !== `sha256:${onnx}`) throw new BentoError('BAD_ARCHIVE', `${label}: model ${m.tag}: digest ${m.digest} does not match its model.onnx`);
-    if (!info.files[`models/${name}/${version}/model.yaml`]) throw new BentoError('BAD_ARCHIVE', `${label}: model ${m.tag} has no model.yaml`);
+    if (!info.files[`models/${name}/${version}/${MODEL_INFO_FILE}`]) throw new BentoError('BAD_ARCHIVE', `${label}: model ${m.tag} has no model.yaml`);
   }
 }
 
@@ -79,13 +79,7 @@ export async function importBento(file: string): Promise<ImportResult> {
   try {
     await extractArchive(file, work);
     const root = await bentoRoot(work, label);
-    let data: unknown;
-    try {
-      data = YAML.parse(await fs.readFile(path.join(root, BENTO_INFO_FILE), 'utf8'));
-    } catch (err) {
-      throw new BentoError('BAD_ARCHIVE', `${label}: ${BENTO_INFO_FILE} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
-    }
-    const info = checkBentoInfo(data, `${label}: ${BENTO_INFO_FILE}`);
+    const info = parseBentoInfo(await fs.readFile(path.join(root, BENTO_INFO_FILE), 'utf8'), `${label}: ${BENTO_INFO_FILE}`);
     checkModels(info, label);
     try {
       await verifyTree(root, info.files, { exclude: [BENTO_INFO_FILE] });
@@ -101,7 +95,7 @@ export async function importBento(file: string): Promise<ImportResult> {
     const models: ImportResult['models'] = [];
     const mstore = modelStore();
     for (const m of info.models) {
-      const [name, version] = m.tag.split(':') as [string, string];
+      const { name, version } = splitExactTag(m.tag);
       const src = path.join(bento.dir, 'models', name, version);
       const made = await mstore.createOrKeep(name, version, async (tmp) => {
         await fs.cp(src, tmp, { recursive: true });

@@ -63,10 +63,10 @@ export async function applyPlan(plan: BuildPlan, store: Store<BentoInfo> = bento
   const { info } = plan;
   if (await store.has(info.name, info.version)) return existing(store, plan);
   try {
+    // The store writes bento.yaml through the bento store's codec: the one checked writer.
     const made = await store.create(info.name, info.version, async (tmp) => {
       await mapLimit(plan.files, 8, (f) => writeFile(tmp, f));
-      // A plain-data copy: YAML would otherwise write anchors for objects the service code shares.
-      return JSON.parse(JSON.stringify(info)) as BentoInfo;
+      return info;
     });
     return { ...made, created: true };
   } catch (err) {

@@ -106,7 +106,7 @@ export async function bundleService(opts: { projectDir: string; serviceFile: str
     throw new BentoError('BAD_CONFIG', `bundling ${path.basename(opts.serviceFile)} failed: ${where}${first?.text ?? (err as Error).message}`);
   }
   const out = result.outputFiles[0];
-  if (!out) throw new Error('esbuild produced no output');
+  if (!out) throw new BentoError('INTERNAL', 'esbuild produced no output');
   return { code: out.contents, assets: assetsOf(Object.keys(result.metafile.inputs), projectDir) };
 }
 

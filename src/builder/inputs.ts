@@ -4,19 +4,16 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { listFiles, sha256File } from '../store/digest.js';
 import { bentosRoot, modelsRoot } from '../store/home.js';
 import { BENTO_DOCKERFILE } from '../bento/bento-info.js';
+import { FRAMEWORK_DOCKERFILE } from '../bento/dockerfile-template.js';
 import type { BundleAsset } from './bundle.js';
 import { onnxruntimeFiles } from './onnxruntime-files.js';
 import { mapLimit } from './pool.js';
 import type { InputFile } from './plan.js';
 import type { ResolvedBuild } from './resolve.js';
 import { listSources } from './sources.js';
-
-/** The framework's own Dockerfile template, used when the project has none. */
-export const FRAMEWORK_DOCKERFILE = fileURLToPath(new URL('../../Dockerfile', import.meta.url));
 
 // Digests of unchanged files are reused within a process (the onnxruntime binaries alone are 45 MB).
 const digestCache = new Map<string, string>();

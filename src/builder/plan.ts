@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import YAML from 'yaml';
 import { BentoError } from '../errors.js';
-import { DEFAULT_BATCHING } from '../sdk/index.js';
 import { compareBytes } from '../store/digest.js';
 import { BENTO_DOCKERFILE, BENTO_ENTRY, type BentoApi, type BentoInfo } from '../bento/bento-info.js';
 import { openApiDocument } from './openapi.js';
@@ -83,16 +82,19 @@ function bytesFile(path: string, data: Uint8Array | string): PlannedFile {
 
 const diskFile = (f: InputFile, path = f.to): PlannedFile => ({ path, digest: f.digest, source: { kind: 'file', from: f.from, ...(f.link ? { link: true } : {}) } });
 
-/** APIs as bento.yaml records them (schemas deep-copied: plain data, no shared objects). */
+/**
+ * APIs as bento.yaml records them: the settings exactly as `service()` resolved them (the builder adds no
+ * defaults of its own); schemas deep-copied, so plain data with no shared objects.
+ */
 function bentoApis(build: ResolvedBuild): BentoApi[] {
   return Object.entries(build.service.definition.apis).map(([name, a]) => ({
     name,
     route: a.route,
     input: JSON.parse(JSON.stringify(a.input)) as BentoApi['input'],
     output: JSON.parse(JSON.stringify(a.output)) as BentoApi['output'],
-    batchable: a.batchable ?? DEFAULT_BATCHING.batchable,
-    max_batch_size: a.max_batch_size ?? DEFAULT_BATCHING.max_batch_size,
-    max_latency_ms: a.max_latency_ms ?? DEFAULT_BATCHING.max_latency_ms,
+    batchable: a.batchable,
+    max_batch_size: a.max_batch_size,
+    max_latency_ms: a.max_latency_ms,
     model: a.model,
     ...(a.doc ? { doc: a.doc } : {}),
   }));

@@ -13,10 +13,9 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BentoError } from '../errors.js';
-import { BENTO_DOCKERFILE, BENTO_INFO_FILE, type BentoInfo } from '../bento/bento-info.js';
-import { bentoStore } from '../bento/bento-store.js';
-import { FRAMEWORK_DOCKERFILE } from '../builder/inputs.js';
-import { loadBentoInfo } from '../bento/bento-yaml.js';
+import { BENTO_DOCKERFILE } from '../bento/bento-info.js';
+import { FRAMEWORK_DOCKERFILE } from '../bento/dockerfile-template.js';
+import { locateBento } from '../bento/locate.js';
 import { bentoHome } from '../store/home.js';
 import { createBackend, detectBackend, type Backend, type BackendName, type BuildOptions } from './backends.js';
 import { checkLabelKey, renderDockerfile } from './dockerfile.js';
@@ -55,16 +54,6 @@ export interface ContainerizeResult {
 }
 
 
-/** A bento folder (has bento.yaml) or a tag resolved in the bento store. */
-async function resolveBento(tagOrDir: string): Promise<{ info: BentoInfo; dir: string }> {
-  const asDir = path.resolve(tagOrDir);
-  const looksLikePath = tagOrDir.includes('/') || tagOrDir === '.' || tagOrDir === '..';
-  if (looksLikePath || (await exists(path.join(asDir, BENTO_INFO_FILE)))) {
-    return { info: loadBentoInfo(asDir), dir: asDir };
-  }
-  return bentoStore().resolve(tagOrDir);
-}
-
 /** The bento's own copy of the template, else the project's top-level Dockerfile. */
 async function loadTemplate(bentoDir: string): Promise<{ text: string; file: string }> {
   for (const file of [path.join(bentoDir, BENTO_DOCKERFILE), FRAMEWORK_DOCKERFILE]) {
@@ -100,7 +89,7 @@ function buildLabels(opts: { now: Date; revision?: string; user?: Record<string,
 
 /** Builds the bento's image. Throws BACKEND_UNAVAILABLE (after writing a ready build context) when no backend can build. */
 export async function containerize(options: ContainerizeOptions): Promise<ContainerizeResult> {
-  const { info, dir } = await resolveBento(options.bento);
+  const { info, dir } = await locateBento(options.bento);
   const tags = options.tags?.length ? options.tags : [`${info.name}:${info.version}`];
   tags.forEach((t) => checkImageTag(t));
   for (const key of Object.keys(options.buildArgs ?? {})) {
@@ -179,13 +168,4 @@ function suggestedCommand(tags: string[], buildArgs: Record<string, string>, lab
   for (const [k, v] of Object.entries(labels)) argv.push('--label', `${k}=${v}`);
   argv.push(context);
   return argv.map(shellQuote).join(' ');
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }

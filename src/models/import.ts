@@ -8,9 +8,15 @@ import path from 'node:path';
 import { BentoError, isBentoError } from '../errors.js';
 import { detectArchive, extractArchive } from '../store/archive.js';
 import { verifyTree } from '../store/digest.js';
-import type { ModelInfo, TensorSpec } from './model-info.js';
+import { NAME_RE, parseTag } from '../store/tag.js';
+import { mlRandomForestToForest } from '../onnx/ml-random-forest.js';
+import { readOnnxSignature } from '../onnx/read.js';
+import { loadSession } from '../onnx/session.js';
+import { forestToOnnx } from '../onnx/write.js';
+import type { ModelInfo } from './model-info.js';
 import { modelStore, saveModel } from './model-store.js';
-import { NAME_RE, VERSION_RE, parseTag } from '../store/tag.js';
+import { MODEL_INFO_FILE } from './model-yaml.js';
+import { rowsSignature } from './signature.js';
 
 export interface ImportOptions {
   /** Store under this name instead of the archive's name or the file's base name. */
@@ -52,17 +58,17 @@ async function importArchive(file: string, rename?: string): Promise<ModelInfo> 
     await extractArchive(file, staging);
     const dir = await findModelDir(staging, label);
     const info = await store.readInfo(dir).catch((err: unknown) => {
-      throw new BentoError('BAD_ARCHIVE', `${label}: unreadable model.yaml (${isBentoError(err) ? err.message : String(err)})`);
+      throw new BentoError('BAD_ARCHIVE', `${label}: unreadable ${MODEL_INFO_FILE} (${isBentoError(err) ? err.message : String(err)})`);
     });
     checkInfo(info, dir === staging ? undefined : path.relative(staging, dir).split(path.sep), label);
-    await verifyTree(dir, info.files, { exclude: ['model.yaml'] }).catch((err: unknown) => {
+    await verifyTree(dir, info.files, { exclude: [MODEL_INFO_FILE] }).catch((err: unknown) => {
       throw isBentoError(err) ? new BentoError('BAD_ARCHIVE', `${label}: ${err.message}; nothing was imported`) : err;
     });
     const name = rename ?? info.name;
     const { info: stored } = await store.createOrKeep(name, info.version, async (tmp) => {
       // Same filesystem: moving the verified files is a rename each.
       for (const entry of await fs.readdir(dir)) {
-        if (entry !== 'model.yaml') await fs.rename(path.join(dir, entry), path.join(tmp, entry));
+        if (entry !== MODEL_INFO_FILE) await fs.rename(path.join(dir, entry), path.join(tmp, entry));
       }
       return { ...info, name };
     });
@@ -75,13 +81,13 @@ async function importArchive(file: string, rename?: string): Promise<ModelInfo> 
 /** The folder holding model.yaml: the archive root, or its single `<name>/<version>/`. */
 async function findModelDir(root: string, label: string): Promise<string> {
   const exists = (p: string): Promise<boolean> => fs.access(p).then(() => true, () => false);
-  if (await exists(path.join(root, 'model.yaml'))) return root;
+  if (await exists(path.join(root, MODEL_INFO_FILE))) return root;
   const found: string[] = [];
   for (const n of await fs.readdir(root)) {
     const nd = path.join(root, n);
     if (!(await fs.stat(nd)).isDirectory()) continue;
     for (const v of await fs.readdir(nd)) {
-      if (await exists(path.join(nd, v, 'model.yaml'))) found.push(path.join(nd, v));
+      if (await exists(path.join(nd, v, MODEL_INFO_FILE))) found.push(path.join(nd, v));
     }
   }
   if (found.length === 0) throw new BentoError('BAD_ARCHIVE', `${label} holds no model.yaml (expected <name>/<version>/model.yaml); nothing was imported`);
@@ -89,13 +95,12 @@ async function findModelDir(root: string, label: string): Promise<string> {
   return found[0]!;
 }
 
+/** What only an archive can get wrong (the reader has checked the rest): where the model sits, its file list. */
 function checkInfo(info: ModelInfo, where: string[] | undefined, label: string): void {
-  const bad = (msg: string): BentoError => new BentoError('BAD_ARCHIVE', `${label}: model.yaml ${msg}; nothing was imported`);
-  if (!NAME_RE.test(info.name) || !VERSION_RE.test(info.version) || info.version === 'latest') throw bad(`has an invalid tag "${info.name}:${info.version}"`);
+  const bad = (msg: string): BentoError => new BentoError('BAD_ARCHIVE', `${label}: ${MODEL_INFO_FILE} ${msg}; nothing was imported`);
   if (where && (where[0] !== info.name || where[1] !== info.version)) {
     throw bad(`says ${info.name}:${info.version} but sits in ${where.join('/')}/`);
   }
-  if (!info.files || typeof info.files !== 'object' || Array.isArray(info.files)) throw bad('has no file digests');
   if (typeof info.model_file !== 'string' || !(info.model_file in info.files)) throw bad(`names a model file "${info.model_file}" that is not in its file list`);
 }
 
@@ -124,8 +129,6 @@ async function importMlRandomForest(file: string, bytes: Buffer, opts: ImportOpt
   } catch (err) {
     throw new BentoError('BAD_MODEL', `${path.basename(file)} is not valid JSON (${(err as Error).message})`);
   }
-  const { mlRandomForestToForest } = await import('../onnx/ml-random-forest.js');
-  const { forestToOnnx } = await import('../onnx/write.js');
   const forest = mlRandomForestToForest(json, opts.features ? { nFeatures: opts.features.length } : {});
   const features = featureNames(forest.nFeatures, opts.features, undefined);
   const onnx = forestToOnnx(forest, { featureNames: features, docString: `imported from the ml-random-forest model ${path.basename(file)}` });
@@ -134,10 +137,7 @@ async function importMlRandomForest(file: string, bytes: Buffer, opts: ImportOpt
     onnx,
     info: {
       source: 'ml-random-forest',
-      signature: {
-        inputs: [{ name: 'input', shape: ['N', forest.nFeatures], dtype: 'float32' }],
-        outputs: [{ name: 'variable', shape: ['N', 1], dtype: 'float32' }],
-      },
+      signature: rowsSignature(forest.nFeatures),
       features,
       metrics: {},
       params: { n_estimators: forest.trees.length },
@@ -149,7 +149,6 @@ async function importMlRandomForest(file: string, bytes: Buffer, opts: ImportOpt
 
 async function importOnnx(file: string, bytes: Buffer, opts: ImportOptions): Promise<ModelInfo> {
   const label = path.basename(file);
-  const { readOnnxSignature } = await import('../onnx/read.js');
   let sig: ReturnType<typeof readOnnxSignature>;
   try {
     sig = readOnnxSignature(bytes);
@@ -163,22 +162,21 @@ async function importOnnx(file: string, bytes: Buffer, opts: ImportOptions): Pro
   if (sig.inputType !== 'float') throw new BentoError('BAD_MODEL', `${label}: input "${sig.inputName}" is ${sig.inputType}; only float inputs are supported`);
   const features = featureNames(sig.nFeatures, opts.features, sig.featureNames);
   // Refuse now what onnxruntime could not serve later (e.g. an operator or attribute it does not support).
-  const { loadSession } = await import('../onnx/session.js');
   try {
     await loadSession(bytes);
   } catch (err) {
     throw isBentoError(err) ? new BentoError(err.code, `${label}: ${err.message}`) : err;
   }
-  const outputs: TensorSpec[] = sig.outputNames.map((name) => ({ name, shape: ['N', 1], dtype: 'float32' }));
   return saveModel({
     name: opts.name ?? nameFromFile(file),
     onnx: bytes, // the original bytes, unchanged
     info: {
       source: 'onnx',
-      signature: {
-        inputs: [{ name: sig.inputName, shape: sig.inputShape.length ? sig.inputShape : ['N', features.length], dtype: 'float32' }],
-        outputs,
-      },
+      signature: rowsSignature(features.length, {
+        inputName: sig.inputName,
+        ...(sig.inputShape.length ? { inputShape: sig.inputShape } : {}),
+        outputNames: sig.outputNames,
+      }),
       features,
       metrics: {},
       params: {},

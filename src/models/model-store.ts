@@ -1,25 +1,24 @@
 /**
  * The model store: `$BENTO_HOME/models/<name>/<version>/` holding `model.onnx`, `model.yaml` (ModelInfo)
- * and any extra files (charts). Save, list, resolve, delete (refused while a bento uses the model),
- * export and import.
+ * and any extra files (charts). Save, list, resolve, export. It knows nothing of bentos: deleting a model
+ * a bento still uses is refused by `deleteModel` in `src/bento/model-use.ts`, which composes this store.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
 import { BentoError } from '../errors.js';
 import { writeTarGz, writeZip } from '../store/archive.js';
-import { digestTree } from '../store/digest.js';
-import { bentosRoot, modelsRoot } from '../store/home.js';
+import { digestTree, isInsidePath } from '../store/digest.js';
+import { modelsRoot } from '../store/home.js';
+import { Store, type Stored } from '../store/store.js';
+import { newVersion } from '../store/tag.js';
 import type { ModelInfo } from './model-info.js';
-import { Store, visibleDirs, type Stored } from '../store/store.js';
-import { formatTag, newVersion } from '../store/tag.js';
-
+import { MODEL_INFO_FILE, modelInfoCodec } from './model-yaml.js';
 
 export type StoredModel = Stored<ModelInfo>;
 
 /** The model store under the current BENTO_HOME. */
 export function modelStore(): Store<ModelInfo> {
-  return new Store<ModelInfo>({ root: modelsRoot(), infoFile: 'model.yaml', kind: 'model' });
+  return new Store<ModelInfo>({ root: modelsRoot(), infoFile: MODEL_INFO_FILE, kind: 'model', codec: modelInfoCodec });
 }
 
 export interface SaveModelInput {
@@ -43,11 +42,10 @@ export async function saveModel(input: SaveModelInput): Promise<ModelInfo> {
   const { info } = await modelStore().create(input.name, version, async (tmp) => {
     await fs.writeFile(path.join(tmp, 'model.onnx'), input.onnx);
     for (const [rel, content] of Object.entries(input.extraFiles ?? {})) {
-      const segs = rel.split('/');
-      if (path.posix.isAbsolute(rel) || segs.some((s) => s === '..' || s === '' || s === '.') || rel === 'model.onnx' || rel === 'model.yaml') {
+      if (!isInsidePath(rel) || rel === 'model.onnx' || rel === MODEL_INFO_FILE) {
         throw new BentoError('BAD_ARGUMENT', `cannot store extra file "${rel}" with a model`);
       }
-      const abs = path.join(tmp, ...segs);
+      const abs = path.join(tmp, ...rel.split('/'));
       await fs.mkdir(path.dirname(abs), { recursive: true });
       await fs.writeFile(abs, content);
     }
@@ -72,43 +70,6 @@ export async function getModel(tag: string): Promise<StoredModel> {
 /** Stored models (of one name, if given), newest first. */
 export async function listModels(name?: string): Promise<StoredModel[]> {
   return modelStore().list(name);
-}
-
-/** Tags of the bentos whose bento.yaml lists this model (`models[].tag`). */
-async function bentosUsingModel(name: string, version: string): Promise<string[]> {
-  const tag = formatTag(name, version);
-  const root = bentosRoot();
-  const users: string[] = [];
-  for (const bento of await visibleDirs(root)) {
-    for (const v of await visibleDirs(path.join(root, bento))) {
-      let info: { models?: Array<{ tag?: unknown }> } | null;
-      try {
-        info = YAML.parse(await fs.readFile(path.join(root, bento, v, 'bento.yaml'), 'utf8'));
-      } catch {
-        continue; // not a bento folder (or unreadable): it cannot hold a reference
-      }
-      if (Array.isArray(info?.models) && info.models.some((m) => m && m.tag === tag)) users.push(formatTag(bento, v));
-    }
-  }
-  return users;
-}
-
-/** Deletes a model version; refused with IN_USE when a bento uses it. */
-export async function deleteModel(tag: string): Promise<ModelInfo> {
-  const store = modelStore();
-  const { info } = await store.resolve(tag);
-  await assertUnused(info);
-  await store.delete(formatTag(info.name, info.version));
-  return info;
-}
-
-/** Throws IN_USE naming the bentos that use this model, if any. */
-export async function assertUnused(info: Pick<ModelInfo, 'name' | 'version'>): Promise<void> {
-  const users = await bentosUsingModel(info.name, info.version);
-  if (users.length > 0) {
-    const tag = formatTag(info.name, info.version);
-    throw new BentoError('IN_USE', `model ${tag} is used by ${users.length === 1 ? 'bento' : 'bentos'} ${users.join(', ')}; delete ${users.length === 1 ? 'it' : 'them'} first`);
-  }
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * Content digests of files and folders: what model.yaml and bento.yaml record under `files`, and what an
- * import checks before anything lands in a store.
+ * Content digests of files and folders: what a stored version's info file records under `files`, and what
+ * an import checks before anything lands in a store.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
@@ -56,19 +56,20 @@ export async function digestTree(dir: string, opts: TreeOptions = {}): Promise<R
   return out;
 }
 
+/** Whether `rel` is a relative POSIX path that stays inside its folder (no "..", ".", empty or absolute). */
+export function isInsidePath(rel: string): boolean {
+  return rel !== '' && !path.posix.isAbsolute(rel) && !path.isAbsolute(rel) && rel.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
+}
+
 /**
  * Checks that `dir` holds exactly the files of `expected` with those digests. Files not listed are an
- * error too, except the info files (`exclude`, default model.yaml and bento.yaml), which hold the
- * digests and so cannot be listed in them. Throws BAD_ARCHIVE naming the first file that differs.
+ * error too, except `exclude` (the info file, which holds the digests and so cannot be listed in them).
+ * Throws BAD_ARCHIVE naming the first file that differs.
  */
-export async function verifyTree(
-  dir: string,
-  expected: Record<string, string>,
-  opts: TreeOptions = { exclude: ['model.yaml', 'bento.yaml'] },
-): Promise<void> {
+export async function verifyTree(dir: string, expected: Record<string, string>, opts: TreeOptions): Promise<void> {
   if (!expected || typeof expected !== 'object') throw new BentoError('BAD_ARCHIVE', 'no file digests to verify against');
   for (const [rel, want] of Object.entries(expected).sort(([a], [b]) => compareBytes(a, b))) {
-    if (rel.split('/').some((s) => s === '..' || s === '' || s === '.') || path.isAbsolute(rel)) {
+    if (!isInsidePath(rel)) {
       throw new BentoError('BAD_ARCHIVE', `the file list names an unsafe path "${rel}"`);
     }
     let got: string;

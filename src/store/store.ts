@@ -2,19 +2,29 @@
  * One generic versioned store, used for models and bentos: `<root>/<name>/<version>/<infoFile>`.
  * Writes are atomic: everything is written into a `.tmp-*` folder inside the root (same filesystem),
  * then renamed into place; a crash leaves at most a `.tmp-*` folder, which listing ignores and the
- * next write sweeps once it is an hour old.
+ * next write sweeps once it is an hour old. The store knows no file format: each kind of store brings the
+ * codec of its info file (models: model.yaml, bentos: bento.yaml).
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
 import { BentoError } from '../errors.js';
 import { formatTag, NAME_RE, parseTag, VERSION_RE } from './tag.js';
 
-export interface StoreOptions {
+/** How a store reads and writes the info file of each version: the format belongs to the caller. */
+export interface InfoCodec<Info> {
+  /** Parses and checks the text of `file`; throws a coded BentoError naming the file when it is not valid. */
+  parse(text: string, file: string): Info;
+  stringify(info: Info): string;
+}
+
+export interface StoreOptions<Info> {
   root: string;
-  infoFile: 'model.yaml' | 'bento.yaml';
-  kind: 'model' | 'bento';
+  /** The file in each version folder that holds its info, e.g. `model.yaml`. */
+  infoFile: string;
+  /** What the store holds, for messages: `model`, `bento`. */
+  kind: string;
+  codec: InfoCodec<Info>;
 }
 
 export interface BaseInfo {
@@ -36,28 +46,19 @@ export class Store<Info extends BaseInfo> {
   readonly root: string;
   readonly infoFile: string;
   readonly kind: string;
+  private readonly codec: InfoCodec<Info>;
 
-  constructor(opts: StoreOptions) {
+  constructor(opts: StoreOptions<Info>) {
     this.root = path.resolve(opts.root);
     this.infoFile = opts.infoFile;
     this.kind = opts.kind;
+    this.codec = opts.codec;
   }
 
-  /** Reads and parses `<dir>/<infoFile>`. */
+  /** Reads `<dir>/<infoFile>` through the codec (a missing file keeps its ENOENT: listing skips such folders). */
   async readInfo(dir: string): Promise<Info> {
     const file = path.join(dir, this.infoFile);
-    const text = await fs.readFile(file, 'utf8');
-    let info: unknown;
-    try {
-      info = YAML.parse(text);
-    } catch (err) {
-      throw new BentoError('BAD_CONFIG', `${file} is not valid YAML: ${(err as Error).message}`);
-    }
-    const i = info as Partial<BaseInfo> | null;
-    if (!i || typeof i !== 'object' || typeof i.name !== 'string' || typeof i.version !== 'string') {
-      throw new BentoError('BAD_CONFIG', `${file} has no name or version`);
-    }
-    return info as Info;
+    return this.codec.parse(await fs.readFile(file, 'utf8'), file);
   }
 
   /** Every stored version (of `name`, if given), newest first: by creation_time, then version. */
@@ -141,9 +142,9 @@ export class Store<Info extends BaseInfo> {
     try {
       const info = await write(tmp);
       if (info.name !== name || info.version !== version) {
-        throw new Error(`store: write() returned ${info.name}:${info.version} for ${tag}`);
+        throw new BentoError('INTERNAL', `store: write() returned ${info.name}:${info.version} for ${tag}`);
       }
-      await fs.writeFile(path.join(tmp, this.infoFile), YAML.stringify(info, { lineWidth: 0 }));
+      await fs.writeFile(path.join(tmp, this.infoFile), this.codec.stringify(info));
       await fs.mkdir(nameDir, { recursive: true });
       try {
         await fs.rename(tmp, final);

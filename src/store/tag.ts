@@ -35,6 +35,18 @@ export function parseTag(s: string): Tag {
   return { name, version };
 }
 
+/**
+ * Parses an exact tag `name:version` (as stored in bento.yaml): BAD_TAG when the version is missing or `latest`.
+ *
+ * @example
+ *   splitExactTag('activities_regressor:01hx') // { name: 'activities_regressor', version: '01hx' }
+ */
+export function splitExactTag(s: string): Required<Tag> {
+  const { name, version } = parseTag(s);
+  if (version === undefined) throw badTag(s, 'an exact tag names its version (name:version)');
+  return { name, version };
+}
+
 function badTag(s: string, why: string): BentoError {
   return new BentoError('BAD_TAG', `invalid tag "${s}": ${why}`);
 }

@@ -4,6 +4,7 @@
  * prefix field, else a pax `path` record.
  */
 import { createReadStream } from 'node:fs';
+import { BentoError } from '../errors.js';
 
 export interface TarEntry {
   /** POSIX path inside the archive; folders end with '/'. */
@@ -34,7 +35,7 @@ export async function* tarChunks(entries: TarEntry[]): AsyncGenerator<Buffer> {
         yield chunk as Buffer;
       }
       // A file that changed size while being archived would corrupt every later entry.
-      if (n !== e.size) throw new Error(`${e.source} changed while it was archived (${e.size} → ${n} bytes)`);
+      if (n !== e.size) throw new BentoError('BAD_DATA', `${e.source} changed while it was archived (${e.size} → ${n} bytes); try again`);
       if (n % BLOCK) yield Buffer.alloc(BLOCK - (n % BLOCK));
     }
   }

@@ -2,7 +2,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import type { Test } from 'tap';
-import { Store } from '../../src/store/store.js';
+import { BentoError } from '../../src/errors.js';
+import { Store, type InfoCodec } from '../../src/store/store.js';
 import { tempHome } from '../kit/project.js';
 import { rejectsWith } from '../kit/helpers.js';
 
@@ -13,9 +14,21 @@ interface Info {
   note?: string;
 }
 
+// The store knows no format: each kind of store brings its codec. This one is plain JSON.
+const jsonCodec: InfoCodec<Info> = {
+  parse(text, file) {
+    try {
+      return JSON.parse(text) as Info;
+    } catch {
+      throw new BentoError('BAD_DATA', `${file} is not JSON`);
+    }
+  },
+  stringify: (info) => JSON.stringify(info),
+};
+
 async function makeStore(t: Test): Promise<Store<Info>> {
   const home = await tempHome(t);
-  return new Store<Info>({ root: path.join(home, 'models'), infoFile: 'model.yaml', kind: 'model' });
+  return new Store<Info>({ root: path.join(home, 'things'), infoFile: 'info.json', kind: 'thing', codec: jsonCodec });
 }
 
 function add(store: Store<Info>, name: string, version: string, time: string) {
@@ -88,7 +101,7 @@ t.test('temp folders: ignored by list, swept by the next write once an hour old'
   const fresh = path.join(store.root, '.tmp-fresh');
   for (const d of [crashed, fresh]) {
     await fs.mkdir(d);
-    await fs.writeFile(path.join(d, 'model.yaml'), 'name: m\nversion: v9\ncreation_time: 2025-01-01T00:00:00Z\n');
+    await fs.writeFile(path.join(d, 'info.json'), JSON.stringify({ name: 'm', version: 'v9', creation_time: '2025-01-01T00:00:00Z' }));
   }
   const old = new Date(Date.now() - 2 * 60 * 60 * 1000);
   await fs.utimes(crashed, old, old);
@@ -108,4 +121,14 @@ t.test('delete removes one version, and the name folder with its last version', 
   await store.delete('m:v1');
   t.same(await fs.readdir(store.root), []);
   await rejectsWith(t, store.delete('m:v1'), 'TAG_NOT_FOUND');
+});
+
+t.test('the codec reads and writes the info file; its errors and a wrong write() are coded', async (t) => {
+  const store = await makeStore(t);
+  const { dir } = await add(store, 'm', 'v1', '2024-01-01T00:00:00.000Z');
+  t.same(JSON.parse(await fs.readFile(path.join(dir, 'info.json'), 'utf8')), { name: 'm', version: 'v1', creation_time: '2024-01-01T00:00:00.000Z' });
+  await fs.writeFile(path.join(dir, 'info.json'), '{ broken');
+  await rejectsWith(t, store.list(), 'BAD_DATA', 'info.json');
+  await rejectsWith(t, store.create('m', 'v2', async () => ({ name: 'm', version: 'v3', creation_time: '' })), 'INTERNAL', 'm:v3');
+  t.notOk(await store.has('m', 'v2'), 'nothing stored');
 });

@@ -1,16 +1,15 @@
 /**
  * `bento list|get|delete|export|import`: flags → one call into the bento store → output.
  */
-import YAML from 'yaml';
 import { BentoError } from '../../errors.js';
 import { deleteBento, getBento, listBentos } from '../../bento/bento-store.js';
+import { stringifyBentoInfo } from '../../bento/bento-yaml.js';
 import { exportBento as exportToFile, type ArchiveFormat } from '../../bento/export.js';
 import { importBento as importFromFile } from '../../bento/import.js';
 import { bentosRoot } from '../../store/home.js';
 import { formatTag } from '../../store/tag.js';
 import { OUTPUT_OPTION, outputFormat, type Command } from '../command.js';
 import { confirmDelete, humanSize, json, table, when } from '../output.js';
-
 
 export const list: Command = {
   summary: 'list the bentos in the store, newest first',
@@ -41,7 +40,7 @@ export const get: Command = {
     const format = outputFormat(values);
     const { info } = await getBento(positionals[0]!);
     if (format === 'json') return json(info);
-    process.stdout.write(YAML.stringify(info, { lineWidth: 0, aliasDuplicateObjects: false }));
+    process.stdout.write(stringifyBentoInfo(info));
   },
 };
 

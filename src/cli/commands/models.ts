@@ -7,7 +7,8 @@ import { BentoError } from '../../errors.js';
 import { listFiles } from '../../store/digest.js';
 import type { ModelInfo } from '../../models/model-info.js';
 import { importModel as importFromFile } from '../../models/import.js';
-import { assertUnused, deleteModel, exportModel as exportToFile, getModel, listModels } from '../../models/model-store.js';
+import { exportModel as exportToFile, getModel, listModels } from '../../models/model-store.js';
+import { assertModelUnused, deleteModel } from '../../bento/model-use.js';
 import { modelsRoot } from '../../store/home.js';
 import { formatTag } from '../../store/tag.js';
 import { OUTPUT_OPTION, outputFormat, type Command } from '../command.js';
@@ -95,7 +96,7 @@ export const remove: Command = {
   async run({ values, positionals }) {
     const { info } = await getModel(positionals[0]!);
     const tag = formatTag(info.name, info.version);
-    await assertUnused(info); // refuse before asking, not after
+    await assertModelUnused(info); // refuse before asking, not after
     if (!(await confirmDelete('model', tag, values.yes === true))) return 1;
     await deleteModel(tag);
     process.stdout.write(`deleted ${tag}\n`);

@@ -1,0 +1,98 @@
+/**
+ * The one reader and writer of `model.yaml`: every reading (the model store, model import, the runtime
+ * in a bento) goes through `checkModelInfo`, with the same strictness and the same error code (BAD_MODEL).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { BentoError } from '../errors.js';
+import { isInsidePath } from '../store/digest.js';
+import type { InfoCodec } from '../store/store.js';
+import { NAME_RE, VERSION_RE } from '../store/tag.js';
+import type { ModelInfo, TensorSpec } from './model-info.js';
+
+/** The model's metadata file, the one file not listed in `files`. */
+export const MODEL_INFO_FILE = 'model.yaml';
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+const isMap = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+function checkTensors(x: unknown, field: string, bad: (field: string, why: string) => BentoError): TensorSpec[] {
+  if (!Array.isArray(x) || x.length === 0) throw bad(field, 'is not a list of tensors');
+  for (const [i, t] of x.entries()) {
+    const ok =
+      isMap(t) &&
+      typeof t.name === 'string' &&
+      Array.isArray(t.shape) &&
+      t.shape.every((d) => typeof d === 'string' || (Number.isInteger(d) && (d as number) >= 0)) &&
+      t.dtype === 'float32';
+    if (!ok) throw bad(`${field}/${i}`, 'needs name, shape (numbers or symbols) and dtype float32');
+  }
+  return x as TensorSpec[];
+}
+
+/**
+ * Checks parsed model.yaml data; `label` names its origin in errors. Throws BAD_MODEL naming the field.
+ * Name and version are checked strictly: they become folder names in the store.
+ */
+export function checkModelInfo(data: unknown, label: string): ModelInfo {
+  const bad = (field: string, why: string): BentoError => new BentoError('BAD_MODEL', `${label}: ${field} ${why}`, [{ path: `/${field}`, message: why }]);
+  if (!isMap(data)) throw bad('', 'is not a mapping');
+  const d = data;
+  if (typeof d.name !== 'string' || !NAME_RE.test(d.name)) throw bad('name', 'is missing or not a valid model name');
+  if (typeof d.version !== 'string' || !VERSION_RE.test(d.version) || d.version === 'latest') throw bad('version', 'is missing or not a valid version');
+  if (typeof d.creation_time !== 'string') throw bad('creation_time', 'is missing');
+  if (typeof d.source !== 'string') throw bad('source', 'is missing');
+  if (typeof d.model_file !== 'string' || !isInsidePath(d.model_file)) throw bad('model_file', 'is missing or not a relative path inside the model');
+  if (!isMap(d.signature)) throw bad('signature', 'is missing');
+  checkTensors(d.signature.inputs, 'signature/inputs', bad);
+  checkTensors(d.signature.outputs, 'signature/outputs', bad);
+  if (!Array.isArray(d.features) || !d.features.every((f) => typeof f === 'string')) throw bad('features', 'is not a list of names');
+  for (const key of ['metrics', 'params', 'fill', 'labels', 'files'] as const) {
+    if (!isMap(d[key])) throw bad(key, 'is missing or not a mapping');
+  }
+  for (const [k, v] of Object.entries(d.fill as Record<string, unknown>)) if (typeof v !== 'number') throw bad(`fill/${k}`, 'is not a number');
+  for (const [rel, digest] of Object.entries(d.files as Record<string, unknown>)) {
+    if (typeof digest !== 'string' || !HEX64.test(digest)) throw bad(`files/${rel}`, 'is not a sha256 digest');
+  }
+  return d as unknown as ModelInfo;
+}
+
+/** Parses model.yaml text (`file` names it in errors) and checks it. */
+export function parseModelInfo(text: string, file: string): ModelInfo {
+  let data: unknown;
+  try {
+    data = YAML.parse(text);
+  } catch (err) {
+    throw new BentoError('BAD_MODEL', `${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return checkModelInfo(data, file);
+}
+
+/** model.yaml text: plain data (no YAML anchors), long lines kept whole. */
+export function stringifyModelInfo(info: ModelInfo): string {
+  return YAML.stringify(info, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/** The model store's codec for model.yaml. */
+export const modelInfoCodec: InfoCodec<ModelInfo> = { parse: parseModelInfo, stringify: stringifyModelInfo };
+
+/**
+ * Reads `<dir>/model.yaml`, checked (synchronously: the runtime calls it at start-up).
+ * A missing file is FILE_NOT_FOUND.
+ *
+ * @example
+ *   const info = readModelInfo(path.join(bentoDir, 'models', name, version));
+ */
+export function readModelInfo(dir: string): ModelInfo {
+  const file = path.join(dir, MODEL_INFO_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BentoError('FILE_NOT_FOUND', `${dir} is not a model: it has no ${MODEL_INFO_FILE}`);
+    throw err;
+  }
+  return parseModelInfo(text, file);
+}

@@ -1,0 +1,56 @@
+// The one reader of model.yaml (store, import, runtime) and the one signature helper.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import t from 'tap';
+import YAML from 'yaml';
+import type { ModelInfo } from '../../src/models/model-info.js';
+import { getModel } from '../../src/models/model-store.js';
+import { checkModelInfo, readModelInfo, stringifyModelInfo } from '../../src/models/model-yaml.js';
+import { rowsSignature } from '../../src/models/signature.js';
+import { tempDir, tempHome } from '../kit/project.js';
+import { rejectsWith, saveTiny } from '../kit/helpers.js';
+
+type Change = (d: Record<string, any>) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+t.test('rowsSignature: N rows of n float32 features in, one float32 per row out', async (t) => {
+  t.same(rowsSignature(5), {
+    inputs: [{ name: 'input', shape: ['N', 5], dtype: 'float32' }],
+    outputs: [{ name: 'variable', shape: ['N', 1], dtype: 'float32' }],
+  });
+  t.same(rowsSignature(2, { inputName: 'X', inputShape: ['?', 2], outputNames: ['a', 'b'] }), {
+    inputs: [{ name: 'X', shape: ['?', 2], dtype: 'float32' }],
+    outputs: [
+      { name: 'a', shape: ['N', 1], dtype: 'float32' },
+      { name: 'b', shape: ['N', 1], dtype: 'float32' },
+    ],
+  });
+});
+
+t.test('what the store writes, readModelInfo reads back; mistakes are BAD_MODEL naming the field', async (t) => {
+  await tempHome(t);
+  const saved = await saveTiny();
+  const { dir } = await getModel(`tiny:${saved.version}`);
+  t.same(readModelInfo(dir), saved);
+  t.equal(stringifyModelInfo(readModelInfo(dir)), await fs.readFile(path.join(dir, 'model.yaml'), 'utf8'));
+  const good = YAML.parse(await fs.readFile(path.join(dir, 'model.yaml'), 'utf8')) as ModelInfo;
+  const cases: Array<[string, Change, RegExp]> = [
+    ['bad name', (d) => (d.name = '../x'), /name is missing or not a valid model name/],
+    ['no version', (d) => delete d.version, /version/],
+    ['model_file outside', (d) => (d.model_file = '../../x.onnx'), /model_file/],
+    ['no signature', (d) => delete d.signature, /signature is missing/],
+    ['bad dtype', (d) => (d.signature.inputs[0].dtype = 'int64'), /signature\/inputs\/0/],
+    ['features', (d) => (d.features = 'a,b'), /features is not a list of names/],
+    ['fill', (d) => (d.fill = { b: 'high' }), /fill\/b is not a number/],
+    ['files', (d) => (d.files = { 'model.onnx': 'abc' }), /files\/model\.onnx is not a sha256 digest/],
+  ];
+  for (const [what, change, message] of cases) {
+    const d = structuredClone(good) as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    change(d);
+    t.throws(() => checkModelInfo(d, 'm/model.yaml'), { code: 'BAD_MODEL', message }, what);
+  }
+  await fs.writeFile(path.join(dir, 'model.yaml'), 'name: [');
+  t.throws(() => readModelInfo(dir), { code: 'BAD_MODEL', message: /model\.yaml is not valid YAML/ });
+  await rejectsWith(t, getModel('tiny'), 'BAD_MODEL', 'model.yaml');
+  const empty = await tempDir(t);
+  t.throws(() => readModelInfo(empty), { code: 'FILE_NOT_FOUND', message: /has no model\.yaml/ });
+});
