@@ -5,10 +5,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import type { BentoInfo } from '../bento/bento-info.js';
+import { BENTO_INFO_FILE, type BentoInfo } from '../bento/bento-info.js';
 import { loadBentoInfo } from '../bento/bento-yaml.js';
 import { BentoError } from '../errors.js';
-import type { ServiceDefinition } from '../sdk/index.js';
+import { resolveApiSettings, resolveTraffic, type ServiceDefinition } from '../sdk/index.js';
+import { parseTag } from '../store/tag.js';
 import type { ModelInfo } from '../models/model-info.js';
 
 export interface LoadedBento {
@@ -30,7 +31,7 @@ export function readBento(bentoDir: string): LoadedBento {
   const info = loadBentoInfo(bentoDir);
   const models: LoadedBento['models'] = {};
   for (const m of info.models) {
-    const [name = '', version = ''] = m.tag.split(':'); // checked by loadBentoInfo
+    const { name, version = '' } = parseTag(m.tag); // an exact tag: checked by loadBentoInfo
     const dir = path.join(bentoDir, 'models', name, version);
     const modelInfo = readYaml<ModelInfo>(path.join(dir, 'model.yaml'));
     models[m.alias] = { info: modelInfo, onnxPath: path.join(dir, modelInfo.model_file ?? 'model.onnx') };
@@ -40,21 +41,17 @@ export function readBento(bentoDir: string): LoadedBento {
 
 /**
  * The service as built: the bento's traffic and per-API batching settings take precedence over the
- * bundled code's defaults (they are what `bento get` shows).
+ * bundled code's defaults (they are what `bento get` shows). They are checked by the same functions
+ * `service()` uses, so a bad value is a BAD_CONFIG naming `bentoYaml` and the key.
  */
-export function applyBentoSettings(svc: ServiceDefinition, info: BentoInfo): ServiceDefinition {
+export function applyBentoSettings(svc: ServiceDefinition, info: BentoInfo, bentoYaml = BENTO_INFO_FILE): ServiceDefinition {
   const apis = { ...svc.apis };
   for (const a of info.apis ?? []) {
     const def = apis[a.name];
     if (!def) continue;
-    apis[a.name] = {
-      ...def,
-      batchable: a.batchable ?? def.batchable,
-      max_batch_size: a.max_batch_size ?? def.max_batch_size,
-      max_latency_ms: a.max_latency_ms ?? def.max_latency_ms,
-    };
+    apis[a.name] = { ...def, ...resolveApiSettings(a, `${bentoYaml}: api "${a.name}"`, def) };
   }
-  return { ...svc, apis, traffic: { ...svc.traffic, ...(info.traffic ?? {}) } };
+  return { ...svc, apis, traffic: resolveTraffic(info.traffic, bentoYaml, svc.traffic) };
 }
 
 /** Sets the bento's `envs` that the environment does not already set. */

@@ -11,6 +11,17 @@
  *   });
  */
 import type { ModelInfo } from '../models/model-info.js';
+import { BATCHING_KEYS, checkKnownKeys, configError, resolveApiSettings, resolveTraffic, type BatchingOptions, type TrafficOptions } from './settings.js';
+
+export {
+  BATCHING_KEYS,
+  DEFAULT_BATCHING,
+  DEFAULT_TRAFFIC,
+  resolveApiSettings,
+  resolveTraffic,
+  type BatchingOptions,
+  type TrafficOptions,
+} from './settings.js';
 
 /** A JSON Schema (draft 2020-12 subset that ajv and OpenAPI 3.1 both understand). */
 export type JSONSchema = Record<string, unknown>;
@@ -30,15 +41,6 @@ export interface Rows {
   data: Float32Array;
   count: number;
   width: number;
-}
-
-export interface BatchingOptions {
-  /** Merge concurrent requests into one model call. */
-  batchable: boolean;
-  /** Most rows in one model call; a larger request is split across batches. */
-  max_batch_size: number;
-  /** Latency budget of a request in the batcher: past it the request is shed with 503. */
-  max_latency_ms: number;
 }
 
 export interface ApiOptions<In = unknown, Out = unknown> extends Partial<BatchingOptions> {
@@ -65,13 +67,6 @@ export interface ApiDefinition<In = unknown, Out = unknown>
   model: string;
 }
 
-export interface TrafficOptions {
-  /** Seconds a request may take in total before it is answered 504. */
-  timeout: number;
-  /** Requests in flight per worker before new ones are answered 429. */
-  max_concurrency: number;
-}
-
 export interface ServiceOptions {
   name: string;
   /** Models by alias → store tag, e.g. { regressor: 'activities_regressor:latest' }. */
@@ -90,40 +85,59 @@ export interface ServiceDefinition {
   description?: string;
 }
 
-export const DEFAULT_BATCHING: BatchingOptions = { batchable: false, max_batch_size: 100, max_latency_ms: 1000 };
-export const DEFAULT_TRAFFIC: TrafficOptions = { timeout: 60, max_concurrency: 1000 };
-
 const NAME = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/;
+const SERVICE_KEYS = ['name', 'models', 'apis', 'traffic', 'description'];
+const API_KEYS = ['route', 'input', 'output', 'model', 'doc', 'preprocess', 'postprocess', ...BATCHING_KEYS];
 
 /** Declares one API of a service. */
 export function api<In, Out>(options: ApiOptions<In, Out>): ApiOptions<In, Out> {
   return options;
 }
 
-/** Declares a service; checks the declaration's shape and fills defaults. */
+/**
+ * Declares a service: the one place its settings are filled with defaults and checked. A mistake is
+ * BAD_CONFIG naming the service, the API and the key.
+ */
 export function service(options: ServiceOptions): ServiceDefinition {
-  if (!NAME.test(options.name)) throw new TypeError(`service name "${options.name}" must be lowercase letters, digits, ".", "_" or "-"`);
+  const name = (options as { name?: unknown }).name;
+  if (typeof name !== 'string' || !NAME.test(name)) {
+    throw configError('service()', 'name', `must be lowercase letters, digits, ".", "_" or "-", not ${JSON.stringify(name)}`);
+  }
+  const where = `service "${name}"`;
+  checkKnownKeys(options, SERVICE_KEYS, where);
+  const models = options.models as unknown;
+  if (!models || typeof models !== 'object' || Array.isArray(models)) throw configError(where, 'models', 'must map aliases to model tags');
+  for (const [alias, tag] of Object.entries(models)) {
+    if (typeof tag !== 'string' || !tag) throw configError(where, `models.${alias}`, `must be a model tag, not ${JSON.stringify(tag)}`);
+  }
   const aliases = Object.keys(options.models);
+  if (!options.apis || typeof options.apis !== 'object') throw configError(where, 'apis', 'must map API names to api() declarations');
   const apis: Record<string, ApiDefinition<any, any>> = {};
   const routes = new Set<string>();
-  for (const [name, a] of Object.entries(options.apis)) {
-    const route = a.route ?? `/${name}`;
-    if (!route.startsWith('/')) throw new TypeError(`api "${name}": route "${route}" must start with "/"`);
-    if (routes.has(route)) throw new TypeError(`api "${name}": route "${route}" is declared twice`);
+  for (const [apiName, a] of Object.entries(options.apis)) {
+    const at = `${where}, api "${apiName}"`;
+    checkKnownKeys(a, API_KEYS, at);
+    const route = a.route ?? `/${apiName}`;
+    if (typeof route !== 'string' || !route.startsWith('/')) throw configError(at, 'route', `must start with "/", not ${JSON.stringify(route)}`);
+    if (routes.has(route)) throw configError(at, 'route', `"${route}" is declared twice`);
     routes.add(route);
     const model = a.model ?? (aliases.length === 1 ? aliases[0]! : '');
-    if (!options.models[model]) throw new TypeError(`api "${name}": model "${a.model ?? ''}" is not one of the service's models (${aliases.join(', ')})`);
-    const def: ApiDefinition<any, any> = { ...DEFAULT_BATCHING, ...a, route, model };
-    if (!Number.isInteger(def.max_batch_size) || def.max_batch_size < 1) throw new TypeError(`api "${name}": max_batch_size must be a whole number ≥ 1`);
-    if (!(def.max_latency_ms > 0)) throw new TypeError(`api "${name}": max_latency_ms must be > 0`);
-    apis[name] = def;
+    if (!Object.hasOwn(options.models, model)) {
+      throw configError(at, 'model', `"${a.model ?? ''}" is not one of the service's models (${aliases.join(', ') || 'none'})`);
+    }
+    for (const key of ['input', 'output'] as const) {
+      if (!a[key] || typeof a[key] !== 'object') throw configError(at, key, 'must be a JSON Schema object');
+    }
+    if (typeof a.preprocess !== 'function') throw configError(at, 'preprocess', 'must be a function');
+    if (a.postprocess !== undefined && typeof a.postprocess !== 'function') throw configError(at, 'postprocess', 'must be a function');
+    apis[apiName] = { ...a, ...resolveApiSettings(a, at), route, model };
   }
   return {
     kind: 'bento-ts.service',
-    name: options.name,
+    name,
     models: { ...options.models },
     apis,
-    traffic: { ...DEFAULT_TRAFFIC, ...options.traffic },
+    traffic: resolveTraffic(options.traffic, where),
     ...(options.description ? { description: options.description } : {}),
   };
 }

@@ -19,7 +19,7 @@ import { CostModel } from './cost-model.js';
 export type BatchCallback = (batch: Rows) => Promise<Float32Array>;
 
 export interface BatcherOptions {
-  /** Most rows in one call (≥ 1). */
+  /** Most rows in one call (a whole number ≥ 1, as resolveApiSettings checks it). */
   maxBatchSize: number;
   /** Budget of a request inside the batcher, from submit to answer. */
   maxLatencyMs: number;
@@ -88,8 +88,10 @@ export class Batcher {
     private readonly callback: BatchCallback,
     private readonly opts: BatcherOptions,
   ) {
-    if (!Number.isInteger(opts.maxBatchSize) || opts.maxBatchSize < 1) throw new RangeError('maxBatchSize must be a whole number ≥ 1');
-    if (!(opts.maxLatencyMs > 0)) throw new RangeError('maxLatencyMs must be > 0');
+    // The settings come resolved and checked (sdk/settings.ts); this only guards the invariant the loops rely on.
+    if (!(opts.maxBatchSize >= 1 && opts.maxLatencyMs > 0)) {
+      throw new BentoError('INTERNAL', `batcher: unresolved settings (maxBatchSize ${opts.maxBatchSize}, maxLatencyMs ${opts.maxLatencyMs})`);
+    }
     this.clock = opts.clock ?? systemClock;
     this.max = opts.maxBatchSize;
     this.maxLatencyMs = opts.maxLatencyMs;
