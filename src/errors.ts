@@ -67,3 +67,43 @@ export class BentoError extends Error {
 export function isBentoError(err: unknown): err is BentoError {
   return err instanceof BentoError;
 }
+
+// File-system mistakes a user can make (a path they gave), by Node's error code: one readable line, exit 1.
+const FS_MISTAKES: Record<string, string> = { EISDIR: 'is a folder, not a file', ENOTDIR: 'is not a folder', EACCES: 'permission denied' };
+
+/**
+ * Any thrown value as a BentoError: itself, a Node file-system error a user can cause (a missing file is
+ * FILE_NOT_FOUND; a folder for a file, not a folder, permission denied are BAD_ARGUMENT), else INTERNAL.
+ */
+export function fromThrown(err: unknown): BentoError {
+  if (isBentoError(err)) return err;
+  const e = err as (NodeJS.ErrnoException & { path?: string }) | undefined;
+  if (e?.code === 'ENOENT' && e.path) return new BentoError('FILE_NOT_FOUND', `no such file: ${e.path}`);
+  const fs = e?.code ? FS_MISTAKES[e.code] : undefined;
+  if (fs) return new BentoError('BAD_ARGUMENT', `${e?.path ?? 'a path you gave'}: ${fs}`);
+  return new BentoError('INTERNAL', e instanceof Error ? e.message : String(err));
+}
+
+/** The exit code a thrown value means: 1 for a user's mistake, 2 for an internal or environment failure. */
+export function exitCodeFor(err: unknown): 1 | 2 {
+  return fromThrown(err).status >= 500 ? 2 : 1;
+}
+
+/**
+ * How a thrown value reads on a terminal, the one format of the CLI and a bento's entry: `CODE: message`,
+ * then the details one per line when there are several; a stack trace only for an internal error, and
+ * only when `debug` (BENTO_DEBUG) is set.
+ *
+ * @example
+ *   process.stderr.write(formatError(err)); // "BAD_ARGUMENT: --port must be a port number (0-65535), not "x"\n"
+ */
+export function formatError(err: unknown, debug = Boolean(process.env.BENTO_DEBUG)): string {
+  const e = fromThrown(err);
+  let text = `${e.code}: ${e.message}\n`;
+  if (e.details.length > 1) for (const d of e.details) text += `  ${d.path}: ${d.message}\n`;
+  if (debug && e.code === 'INTERNAL') {
+    const stack = (err instanceof Error ? err : e).stack;
+    if (stack) text += `${stack}\n`;
+  }
+  return text;
+}

@@ -3,7 +3,7 @@
  * errors to one readable line and a non-zero exit code. The only place that decides exit codes.
  */
 import { parseArgs } from 'node:util';
-import { BentoError, isBentoError } from '../errors.js';
+import { BentoError, exitCodeFor, formatError } from '../errors.js';
 import type { Command, OptionSpec } from './command.js';
 
 type Loader = () => Promise<Command>;
@@ -109,25 +109,8 @@ export async function main(argv: string[]): Promise<number> {
     const code = await cmd.run({ values: parsed.values as never, positionals: parsed.positionals });
     return code ?? 0;
   } catch (err) {
-    if (isBentoError(err)) {
-      process.stderr.write(`${err.code}: ${err.message}\n`);
-      // One readable line; a list of several problems follows it, one per line.
-      if (err.details.length > 1) for (const d of err.details) process.stderr.write(`  ${d.path}: ${d.message}\n`);
-      return err.status >= 500 ? 2 : 1;
-    }
-    const e = err as NodeJS.ErrnoException;
-    if (e && e.code === 'ENOENT' && e.path) {
-      process.stderr.write(`FILE_NOT_FOUND: no such file: ${e.path}\n`);
-      return 1;
-    }
-    // File-system mistakes a user can make: still one readable line and exit 1, not INTERNAL.
-    const FS_MISTAKES: Record<string, string> = { EISDIR: 'is a folder, not a file', ENOTDIR: 'is not a folder', EACCES: 'permission denied' };
-    if (e && e.code && FS_MISTAKES[e.code]) {
-      process.stderr.write(`BAD_ARGUMENT: ${e.path ?? 'a path you gave'}: ${FS_MISTAKES[e.code]}\n`);
-      return 1;
-    }
-    process.stderr.write(`INTERNAL: ${e?.message ?? String(err)}\n`);
-    if (process.env.BENTO_DEBUG) process.stderr.write(`${e?.stack}\n`);
-    return 2;
+    // One printer and one exit-code rule, shared with a bento's entry (src/errors.ts).
+    process.stderr.write(formatError(err));
+    return exitCodeFor(err);
   }
 }

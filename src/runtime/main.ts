@@ -1,10 +1,12 @@
 /**
  * The entry of a built bento: `src/service.cjs` (an esbuild bundle) calls
  * `runBento(svc, { bentoDir, argv })`, which reads the bento, then serves it in one process or, with
- * `--production`, in N workers. Never throws: a startup error is printed as `CODE: message` and exits 1.
+ * `--production`, in N workers. Never throws: a startup error is printed as the CLI prints it
+ * (`formatError`) and exits with the CLI's code (1 for a user's mistake, 2 for an environment failure).
  */
 import path from 'node:path';
-import { isBentoError } from '../errors.js';
+import { BENTO_INFO_FILE } from '../bento/bento-info.js';
+import { exitCodeFor, formatError } from '../errors.js';
 import type { ServiceDefinition } from '../sdk/index.js';
 import { parseServeArgs } from './args.js';
 import { applyBentoSettings, applyEnvs, readBento } from './load-bento.js';
@@ -26,7 +28,7 @@ export async function runBento(svc: ServiceDefinition, opts: RunBentoOptions): P
     const flags = parseServeArgs(opts.argv);
     const bento = readBento(opts.bentoDir);
     applyEnvs(bento.info);
-    const service = applyBentoSettings(svc, bento.info);
+    const service = applyBentoSettings(svc, bento.info, path.join(opts.bentoDir, BENTO_INFO_FILE));
     await launch({
       flags,
       label: `${bento.info.name}:${bento.info.version}`,
@@ -45,12 +47,8 @@ export async function runBento(svc: ServiceDefinition, opts: RunBentoOptions): P
         }),
     });
   } catch (err) {
-    if (isBentoError(err)) {
-      process.stderr.write(`${err.code}: ${err.message}\n`);
-      for (const d of err.details) process.stderr.write(`  ${d.path}: ${d.message}\n`);
-    } else {
-      process.stderr.write(`INTERNAL: ${(err as Error)?.stack ?? String(err)}\n`);
-    }
-    process.exit(1);
+    // The CLI's printer and exit-code rule: a user's mistake is one line and exit 1.
+    process.stderr.write(formatError(err));
+    process.exit(exitCodeFor(err));
   }
 }

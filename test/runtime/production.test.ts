@@ -5,7 +5,7 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { makeBento, spawnServer, stopServer, waitForStatus } from '../kit/bento.js';
+import { makeBento, PROJECT, spawnServer, stopServer, waitForStatus } from '../kit/bento.js';
 import { alone, sample } from '../kit/http.js';
 import { expected, matches, randomRecords } from '../kit/model.js';
 import { promtoolMissing } from '../kit/prometheus.js';
@@ -41,6 +41,14 @@ t.test('a bad flag is a clear error and exit 1', { timeout: 60_000 }, async (t) 
   const r = spawnSync(process.execPath, [entry, '--port', 'eighty'], { encoding: 'utf8' });
   t.equal(r.status, 1);
   t.match(r.stderr, /^BAD_ARGUMENT: --port must be a port number/);
+});
+
+t.test('the bento entry and the CLI print the same line and exit code for the same mistake', { timeout: 60_000 }, async (t) => {
+  const direct = spawnSync(process.execPath, [entry, '--port', '99999'], { encoding: 'utf8' });
+  const cli = spawnSync(process.execPath, [path.join(PROJECT, 'bin', 'bento.mjs'), 'serve', bento.dir, '--port', '99999'], { encoding: 'utf8' });
+  t.equal(direct.stderr, 'BAD_ARGUMENT: --port must be a port number (0-65535), not "99999"\n', 'one line, no details, no stack');
+  t.equal(cli.stderr, direct.stderr, 'the CLI prints the same line');
+  t.same([direct.status, cli.status], [1, 1], 'both exit 1');
 });
 
 t.test('--production with 2 workers', { timeout: 60_000 }, async (t) => {

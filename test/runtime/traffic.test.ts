@@ -116,6 +116,7 @@ t.test('/readyz: 503 until the models are loaded and warmed, 200 after, 503 whil
   const before = await get(`${s.url}/readyz`);
   t.equal(before.status, 503);
   t.equal(before.body.code, 'NOT_READY');
+  t.match(before.body.error, /still loading/, 'because the models are loading');
   t.equal((await get(`${s.url}/livez`)).status, 200, 'alive meanwhile');
   const early = await post(`${s.url}/predict`, randomRecords(1));
   t.equal(early.status, 503, 'predictions wait for readiness');
@@ -129,7 +130,9 @@ t.test('/readyz: 503 until the models are loaded and warmed, 200 after, 503 whil
   await new Promise((r) => setTimeout(r, 50));
   const closing = s.close().then(() => (closed = true));
   while (s.app.bento.readiness.ready) await new Promise((r) => setTimeout(r, 5)); // close() runs preClose hooks asynchronously
-  t.equal(s.app.bento.readiness.error().code, 'NOT_READY', '/readyz would answer 503');
+  // The listener is closing, so /readyz cannot be asked over HTTP: check the state it would answer from.
+  t.equal(s.app.bento.readiness.state, 'stopping', 'not ready because it is shutting down (not failed, not loading)');
+  t.match(s.app.bento.readiness.error(), { code: 'NOT_READY', status: 503, message: /shutting down/ }, '/readyz would answer 503 saying so');
   const refused = await fetch(`${s.url}/readyz`).then(
     (r) => r.status,
     () => 'refused',
