@@ -8,6 +8,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyRequest } fro
 import { BentoError } from '../errors.js';
 import { type ApiContext, type ModelHandle, type Rows, type ServiceDefinition } from '../sdk/index.js';
 import type { ModelInfo } from '../models/model-info.js';
+import { loadOnnxRuntime, loadSession, type Ort, type Session } from '../onnx/session.js';
 import { Admission } from './batching/admission.js';
 import { registerApiRoute } from './http/api-route.js';
 import { Batcher } from './batching/batcher.js';
@@ -17,7 +18,6 @@ import { registerDocs } from './http/docs.js';
 import { Readiness, registerHealthRoutes } from './http/health.js';
 import { installErrorHandling } from './http/http-errors.js';
 import { lazyChildLogger } from './http/lazy-logger.js';
-import { loadOnnxRuntime, ModelRunner, type Ort } from './inference.js';
 import { ServiceMetrics, UNKNOWN_ENDPOINT } from './http/metrics.js';
 import { Traffic } from './batching/traffic.js';
 import { compileSchema, createAjv } from './http/validation.js';
@@ -130,7 +130,7 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   });
 
   // Models: runners are filled in by the background load; routes answer NOT_READY until then.
-  const runners: Record<string, ModelRunner> = {};
+  const runners: Record<string, Session> = {};
   const handles: Record<string, ModelHandle> = {};
   for (const [alias, m] of Object.entries(opts.models)) handles[alias] = { info: m.info };
   const ctx: ApiContext = { models: handles };
@@ -177,7 +177,7 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   const loaded = (async () => {
     const ort = opts.onnxruntime ?? (await loadOnnxRuntime({ bentoDir: opts.bentoDir, expectedVersion: opts.onnxruntimeVersion }));
     for (const [alias, m] of Object.entries(opts.models)) {
-      runners[alias] = await ModelRunner.load(ort, m.onnxPath, { intraOpNumThreads: opts.intraOpNumThreads ?? 1 });
+      runners[alias] = await loadSession(m.onnxPath, { onnxruntime: ort, intraOpNumThreads: opts.intraOpNumThreads ?? 1 });
     }
     for (const warm of warmups) await warm();
     if (readiness.state === 'starting') readiness.state = 'ready';

@@ -3,7 +3,7 @@
  * run can be delayed, session creation can be held back, and every call's row count is recorded.
  */
 import * as realOrt from 'onnxruntime-node';
-import type { Ort } from '../../src/runtime/inference.js';
+import type { Ort } from '../../src/onnx/session.js';
 
 export interface OrtControl {
   /** Milliseconds added to every run from now on. */
