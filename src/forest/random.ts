@@ -2,6 +2,7 @@
  * Random numbers that reproduce numpy's legacy `RandomState` (MT19937) and scikit-learn's tree RNG, so
  * that splits, bootstrap samples and feature orders are the ones scikit-learn would draw for a seed.
  */
+import { BentoError } from '../errors.js';
 
 const N = 624;
 const M = 397;
@@ -13,7 +14,7 @@ export class MT19937 {
 
   constructor(seed: number) {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-      throw new RangeError(`seed must be an integer in [0, 2^32 - 1], got ${seed}`);
+      throw new BentoError('BAD_CONFIG', `random_state must be an integer from 0 to 2^32 - 1, not ${seed}`);
     }
     const mt = this.mt;
     mt[0] = seed >>> 0;
@@ -87,7 +88,7 @@ export class MT19937 {
 
   /** numpy legacy `randint(low, high)`: a uniform integer in [low, high). */
   randint(low: number, high: number): number {
-    if (high <= low) throw new RangeError(`randint: high (${high}) must exceed low (${low})`);
+    if (high <= low) throw new BentoError('INTERNAL', `randint: high (${high}) must exceed low (${low})`);
     return low + this.bounded(high - low - 1);
   }
 }

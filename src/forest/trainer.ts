@@ -4,6 +4,7 @@
  * (as per-row counts) and its splitter RNG is seeded from a fresh `RandomState(seed)`. With the same
  * data and parameters the trees (and so the predictions) are scikit-learn's.
  */
+import { BentoError } from '../errors.js';
 import type { Forest, Tree } from './forest.js';
 import { INT32_MAX, MT19937, RandR } from './random.js';
 import { prepare, TreeGrower, type PreparedData } from './tree.js';
@@ -43,7 +44,7 @@ export function resolveMaxFeatures(maxFeatures: ForestParams['max_features'], nF
   if (maxFeatures === 'log2') return Math.max(1, Math.floor(Math.log2(nFeatures)));
   if (maxFeatures > 0 && maxFeatures <= 1) return Math.max(1, Math.floor(maxFeatures * nFeatures));
   if (Number.isInteger(maxFeatures) && maxFeatures > 1) return Math.min(maxFeatures, nFeatures);
-  throw new RangeError(`max_features must be in (0, 1], an integer > 1, "sqrt" or "log2"; got ${maxFeatures}`);
+  throw new BentoError('BAD_CONFIG', `max_features must be a fraction in (0, 1], an integer count > 1, "sqrt" or "log2", not ${String(maxFeatures)}`);
 }
 
 /**
@@ -67,7 +68,7 @@ export function fitForest(
 /** `fitForest` on data already prepared (sorted once) — cheaper when one data set is fitted many times. */
 export function fitPrepared(data: PreparedData, params: ForestParams, onTree?: (done: number, total: number) => void): FitResult {
   const { rows: n, nFeatures } = data;
-  if (n < 1) throw new RangeError('cannot fit a forest on 0 rows');
+  if (n < 1) throw new BentoError('BAD_DATA', 'cannot fit a forest on 0 rows');
   const grower = new TreeGrower(data, {
     maxDepth: params.max_depth ?? Infinity,
     maxFeatures: resolveMaxFeatures(params.max_features, nFeatures),

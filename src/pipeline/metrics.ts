@@ -1,4 +1,5 @@
 /** Regression metrics, with scikit-learn's definitions (and the original pipeline's `accuracy` = R² × 100). */
+import { BentoError } from '../errors.js';
 
 export interface RegressionMetrics {
   /** R² × 100. */
@@ -9,8 +10,8 @@ export interface RegressionMetrics {
 }
 
 function check(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
-  if (yTrue.length !== yPred.length) throw new RangeError(`length mismatch: ${yTrue.length} targets, ${yPred.length} predictions`);
-  if (yTrue.length === 0) throw new RangeError('no values to score');
+  if (yTrue.length !== yPred.length) throw new BentoError('INTERNAL', `length mismatch: ${yTrue.length} targets, ${yPred.length} predictions`);
+  if (yTrue.length === 0) throw new BentoError('BAD_DATA', 'no values to score');
   return yTrue.length;
 }
 

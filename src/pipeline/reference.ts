@@ -2,6 +2,7 @@
  * Per-feature reference statistics of the training data, stored with the model so a later drift
  * check can compare what the service receives with what the model learnt from.
  */
+import { BentoError } from '../errors.js';
 
 export interface Histogram {
   /** 11 bin edges from min to max (equal widths); the last bin includes max, like numpy.histogram. */
@@ -35,7 +36,7 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
 /** Statistics of one column of values (at least one). */
 export function featureStats(values: ArrayLike<number>): FeatureStats {
   const n = values.length;
-  if (n === 0) throw new RangeError('no values to describe');
+  if (n === 0) throw new BentoError('BAD_DATA', 'no values to describe');
   const sorted = Float64Array.from(values).sort();
   let sum = 0;
   for (let i = 0; i < n; i++) sum += sorted[i]!;

@@ -2,6 +2,7 @@
  * scikit-learn's `train_test_split` (ShuffleSplit) and `KFold` index logic, reproduced exactly so the
  * same seed gives the same rows as the original pipeline.
  */
+import { BentoError } from '../errors.js';
 import { permutation } from '../forest/random.js';
 
 export interface IndexSplit {
@@ -16,10 +17,10 @@ export interface IndexSplit {
  * test = perm[:ceil(test_size·n)], train = the rest (n_train = n − n_test).
  */
 export function trainTestSplit(n: number, testSize: number, seed: number): IndexSplit {
-  if (!(testSize > 0 && testSize < 1)) throw new RangeError(`test_size must be in (0, 1), got ${testSize}`);
+  if (!(testSize > 0 && testSize < 1)) throw new BentoError('BAD_CONFIG', `test_size must be a number between 0 and 1 (exclusive), not ${testSize}`);
   const nTest = Math.ceil(testSize * n);
   const nTrain = n - nTest;
-  if (nTest < 1 || nTrain < 1) throw new RangeError(`cannot split ${n} rows with test_size ${testSize}`);
+  if (nTest < 1 || nTrain < 1) throw new BentoError('BAD_DATA', `cannot split ${n} rows with test_size ${testSize}`);
   const perm = permutation(n, seed);
   return { test: perm.slice(0, nTest), train: perm.slice(nTest, nTest + nTrain) };
 }
@@ -49,7 +50,8 @@ export function trainValidationTestSplit(n: number, testSize: number, valSize: n
  * Train indices are ascending, like scikit-learn's.
  */
 export function kFold(n: number, k: number): IndexSplit[] {
-  if (!Number.isInteger(k) || k < 2 || k > n) throw new RangeError(`cannot make ${k} folds of ${n} rows`);
+  if (!Number.isInteger(k) || k < 2) throw new BentoError('BAD_CONFIG', `folds must be an integer from 2, not ${k}`);
+  if (k > n) throw new BentoError('BAD_DATA', `cannot make ${k} folds of ${n} rows`);
   const out: IndexSplit[] = [];
   let start = 0;
   for (let f = 0; f < k; f++) {

@@ -32,9 +32,9 @@ t.test('peekBounded returns the next bounded draw without consuming it', async (
 });
 
 t.test('seeds outside numpy range are refused', async (t) => {
-  t.throws(() => new MT19937(-1), RangeError);
-  t.throws(() => new MT19937(2 ** 32), RangeError);
-  t.throws(() => new MT19937(1.5), RangeError);
+  t.throws(() => new MT19937(-1), { name: 'BentoError', code: 'BAD_CONFIG' });
+  t.throws(() => new MT19937(2 ** 32), { name: 'BentoError', code: 'BAD_CONFIG' });
+  t.throws(() => new MT19937(1.5), { name: 'BentoError', code: 'BAD_CONFIG' });
 });
 
 t.test('RandR is the xorshift of scikit-learn (our_rand_r), never stuck at 0', async (t) => {

@@ -22,6 +22,6 @@ t.test('edge cases like scikit-learn', async (t) => {
   t.equal(r2Score([1, 1], [1, 1]), 1, 'constant target, perfect fit');
   t.equal(r2Score([1, 1], [1, 2]), 0, 'constant target, imperfect fit');
   t.ok(r2Score([1, 2, 3], [3, 2, 1]) < 0, 'worse than the mean is negative');
-  t.throws(() => meanAbsoluteError([1], [1, 2]), RangeError);
-  t.throws(() => meanAbsoluteError([], []), RangeError);
+  t.throws(() => meanAbsoluteError([1], [1, 2]), { name: 'BentoError', code: 'INTERNAL' });
+  t.throws(() => meanAbsoluteError([], []), { name: 'BentoError', code: 'BAD_DATA' });
 });

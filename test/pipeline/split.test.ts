@@ -11,8 +11,8 @@ t.test('train/test sizes follow scikit-learn (n_test = ceil(test_size · n))', a
   t.equal(odd.train.length, 8);
   const all = new Set([...odd.train, ...odd.test]);
   t.equal(all.size, 11, 'a partition of the rows');
-  t.throws(() => trainTestSplit(10, 0, 1), RangeError);
-  t.throws(() => trainTestSplit(1, 0.5, 1), RangeError);
+  t.throws(() => trainTestSplit(10, 0, 1), { name: 'BentoError', code: 'BAD_CONFIG' });
+  t.throws(() => trainTestSplit(1, 0.5, 1), { name: 'BentoError', code: 'BAD_DATA' });
 });
 
 t.test('60/20/20 split: disjoint, complete, deterministic', async (t) => {
@@ -29,7 +29,8 @@ t.test('KFold without shuffling: contiguous folds, first n % k one larger', asyn
   const folds = kFold(12, 5);
   t.same(folds.map((f) => Array.from(f.test)), [[0, 1, 2], [3, 4, 5], [6, 7], [8, 9], [10, 11]]);
   t.same(Array.from(folds[1]!.train), [0, 1, 2, 6, 7, 8, 9, 10, 11]);
-  t.throws(() => kFold(3, 5), RangeError);
+  t.throws(() => kFold(3, 5), { name: 'BentoError', code: 'BAD_DATA' });
+  t.throws(() => kFold(10, 1), { name: 'BentoError', code: 'BAD_CONFIG' });
 });
 
 t.test('identical to scikit-learn train_test_split and KFold', { skip: sklearnMissing() }, async (t) => {
