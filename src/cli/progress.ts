@@ -18,7 +18,7 @@ export interface ProgressOptions {
 /**
  * @example
  *   const bar = progressBar('grid search');
- *   await runTraining({ dataPath, paramsPath, onProgress: bar.update });
+ *   await trainAndSave({ onProgress: (done, total) => bar.update(done, total) });
  *   bar.stop();
  */
 export function progressBar(label: string, opts: ProgressOptions = {}): ProgressBar {

@@ -36,10 +36,30 @@ export interface ModelInfo {
   params: Record<string, unknown>;
   /** Values the serving preprocessing fills missing features with (e.g. the heart-rate training mean). */
   fill: Record<string, number>;
+  /** The training pipeline's cleaning rules and what they learned, so serving applies the same ones (absent for imported models). */
+  preprocessing?: ModelPreprocessing;
   training_data?: { digest: string; rows: number; train_rows?: number; validation_rows?: number; test_rows?: number };
   /** Per-feature reference statistics of the training data, for drift checks. */
   reference?: Record<string, FeatureStats>;
   labels: Record<string, string>;
   /** sha256 (hex) of every file in the model folder except model.yaml, by relative path. */
   files: Record<string, string>;
+}
+
+/** One cleaning rule of the training pipeline, as resolved from conf/ and stored in model.yaml (see src/pipeline/rules.ts). */
+export type PreprocessingRule =
+  | { clip: string; min?: number; max?: number }
+  | { fill_mean: string }
+  | { drop_missing: string[] }
+  | { rename: string; from: string; to: string };
+
+/** What serving needs to turn a record into the model's input row exactly as training did. */
+export interface ModelPreprocessing {
+  /** The model's inputs, in column order (the same as `features`). */
+  features: string[];
+  target: string;
+  /** Applied in order, to the training table and to each served record. */
+  rules: PreprocessingRule[];
+  /** The values the `fill_mean` rules learned from the training data, by column. */
+  fill: Record<string, number>;
 }

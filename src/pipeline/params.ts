@@ -3,11 +3,9 @@
  * the searched grid and the cross-validation. Read → validated → resolved; every mistake is a
  * BAD_CONFIG error naming the key and the file.
  */
-import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument } from 'yaml';
-import { BentoError } from '../errors.js';
 import { DEFAULT_FOREST_PARAMS, type ForestParams } from '../forest/trainer.js';
 import { GRID_KEYS, type Grid, type GridKey } from './grid-search.js';
+import { checkKeys, isObject, parseConfig, readConfigFile, type Fail } from './yaml-config.js';
 
 export interface SplitParams {
   /** Fraction of the rows held out as the test split. */
@@ -59,38 +57,25 @@ const CV_CHECKS: Record<keyof CvParams, Check> = {
 };
 const SECTIONS = ['split', 'model', 'grid', 'cv'] as const;
 
+/**
+ * The parameters used when a project has no parameters file (`bento train --data … --target …` in a bare
+ * folder): the original pipeline's 60/20/20 split, 100 trees, the depth × seed grid and 5-fold CV.
+ */
+export const DEFAULT_TRAINING_PARAMS: TrainingParams = {
+  split: { test_size: 0.2, val_size: 0.25, random_state: 42 },
+  model: { ...DEFAULT_FOREST_PARAMS },
+  grid: { max_depth: [1, 2, 3], random_state: [41, 42, 43, 44] },
+  cv: { folds: 5, scoring: 'neg_mean_absolute_error' },
+};
+
 /** Reads and validates a parameters file. Throws FILE_NOT_FOUND or BAD_CONFIG. */
 export async function loadParams(file: string): Promise<TrainingParams> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EISDIR') throw new BentoError('FILE_NOT_FOUND', `parameters file not found: ${file}`, [{ path: file, message: 'not found' }]);
-    throw err;
-  }
-  return parseParams(text, file);
+  return parseParams(await readConfigFile(file, 'parameters'), file);
 }
 
 /** Validates the text of a parameters file (`file` names it in errors). */
 export function parseParams(text: string, file: string): TrainingParams {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const line = e.linePos?.[0]?.line;
-    throw new BentoError('BAD_CONFIG', `${file}${line ? `:${line}` : ''}: invalid YAML: ${e.message.split('\n')[0]}`, [{ path: file, message: e.message }]);
-  }
-  const where = (path: string[]): string => {
-    const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
-    const line = node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
-    return `${file}${line ? `:${line}` : ''}`;
-  };
-  const fail = (path: string[], message: string): never => {
-    const key = path.join('.');
-    throw new BentoError('BAD_CONFIG', `${where(path)}: "${key}" ${message}`, [{ path: `${file}#${key}`, message }]);
-  };
-  const root: unknown = doc.toJS();
+  const { root, fail } = parseConfig(text, file);
   if (!isObject(root)) fail([], 'the file must be a mapping with the sections split, model, grid, cv');
   const top = root as Record<string, unknown>;
   checkKeys(top, SECTIONS, [], fail);
@@ -116,15 +101,7 @@ export function parseParams(text: string, file: string): TrainingParams {
   return { split, model, grid, cv };
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function checkKeys(obj: Record<string, unknown>, allowed: readonly string[], path: string[], fail: (p: string[], m: string) => never): void {
-  for (const k of Object.keys(obj)) if (!allowed.includes(k)) fail([...path, k], `is not a known key (expected one of: ${allowed.join(', ')})`);
-}
-
-function section(value: unknown, name: string, checks: Record<string, Check>, required: boolean, fail: (p: string[], m: string) => never): Record<string, unknown> {
+function section(value: unknown, name: string, checks: Record<string, Check>, required: boolean, fail: Fail): Record<string, unknown> {
   const obj = (value ?? {}) as Record<string, unknown>;
   checkKeys(obj, Object.keys(checks), [name], fail);
   const out: Record<string, unknown> = {};

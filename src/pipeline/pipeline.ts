@@ -1,28 +1,37 @@
 /**
- * The original training pipeline in one call: read the CSV, apply the wrangling rules, split 60/20/20,
- * grid-search the forest with k-fold CV, refit on the best, measure on the validation split, and
- * describe the result (reference statistics, importances, charts). No disk writes: the caller stores it.
+ * The training pipeline in one call: read the CSV, apply the data set's cleaning rules, split
+ * train/validation/test, grid-search the forest with k-fold CV, refit on the best, measure on the
+ * validation split, and describe the result (reference statistics, importances, charts, the
+ * preprocessing serving must repeat). No disk writes: the caller stores it.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { BentoError } from '../errors.js';
 import { featureImportanceChart, residualsChart } from './charts.js';
-import { parseCsv } from './csv.js';
+import { parseCsv, type CsvTable } from './csv.js';
 import { predict, type Forest } from '../forest/forest.js';
 import type { ForestParams } from '../forest/trainer.js';
 import { gridSearch, type CvResult, type Grid } from './grid-search.js';
 import { regressionMetrics, type RegressionMetrics } from './metrics.js';
-import { loadParams } from './params.js';
+import type { ModelPreprocessing } from '../models/model-info.js';
+import { DEFAULT_TRAINING_PARAMS, loadParams, type TrainingParams } from './params.js';
 import { referenceStats, type FeatureStats } from './reference.js';
-import { FEATURES, TARGET } from './schema.js';
 import { takeRows, trainValidationTestSplit } from './split.js';
-import { wrangle, type Fill, type WrangledData } from './wrangle.js';
+import { wrangle, type DatasetSpec, type WrangledData } from './wrangle.js';
+
+/** A data set's description, or how to make one from the parsed file (when flags describe it). */
+export type DatasetSource = DatasetSpec | ((table: CsvTable, file: string) => DatasetSpec);
 
 export interface TrainingOptions {
-  /** A CSV file of the activities schema. */
+  /** The CSV file. */
   dataPath: string;
-  /** The parameters file (conf/base/parameters.yml). */
-  paramsPath: string;
+  /** Its columns, target, features and cleaning rules (a catalog, see catalog.ts), or a function of the file. */
+  dataset: DatasetSource;
+  /** The parameters file (conf/base/parameters.yml); without it, `params`, else DEFAULT_TRAINING_PARAMS. */
+  paramsPath?: string;
+  params?: TrainingParams;
+  /** The model's name, for the charts' titles; default "model". */
+  name?: string;
   /** Called after each fit of the grid search (and the refit): done of total. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -51,8 +60,10 @@ export interface TrainingResult {
     sourceRows: number;
     droppedRows: number;
   };
-  /** What the serving side fills a missing heart rate with (the training data's mean). */
-  fill: Fill;
+  /** The values the `fill_mean` rules learned (training means), by column. */
+  fill: Record<string, number>;
+  /** The rules and what they learned, stored with the model so serving repeats them. */
+  preprocessing: ModelPreprocessing;
   /** Statistics of each feature over the training split. */
   reference: Record<string, FeatureStats>;
   /** Impurity-based importance per feature (sums to 1). */
@@ -62,8 +73,8 @@ export interface TrainingResult {
   validation: { inputs: Float32Array; rows: number; targets: Float64Array; predictions: Float64Array };
 }
 
-/** The CSV's digest and its wrangled rows. Throws FILE_NOT_FOUND or BAD_DATA. */
-export async function readTrainingData(dataPath: string): Promise<{ digest: string; data: WrangledData }> {
+/** The CSV's digest, its data set and its wrangled rows. Throws FILE_NOT_FOUND, BAD_DATA or BAD_ARGUMENT. */
+export async function readTrainingData(dataPath: string, dataset: DatasetSource): Promise<{ digest: string; spec: DatasetSpec; data: WrangledData }> {
   let bytes: Buffer;
   try {
     bytes = await readFile(dataPath);
@@ -73,19 +84,22 @@ export async function readTrainingData(dataPath: string): Promise<{ digest: stri
     throw err;
   }
   const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  return { digest, data: wrangle(parseCsv(bytes.toString('utf8'), dataPath), dataPath) };
+  const table = parseCsv(bytes.toString('utf8'), dataPath);
+  const spec = typeof dataset === 'function' ? dataset(table, dataPath) : dataset;
+  return { digest, spec, data: wrangle(table, dataPath, spec) };
 }
 
 /**
- * Trains the activities model as the original pipeline did.
+ * Trains a forest on a data set as the original scikit-learn pipeline did.
  *
  * @example
- *   const result = await runTraining({ dataPath: 'data/01_raw/DATA.csv', paramsPath: 'conf/base/parameters.yml' });
+ *   const catalog = await loadCatalog('conf/base/catalog.yml');
+ *   const result = await runTraining({ dataPath: catalog.data, dataset: catalog, paramsPath: 'conf/base/parameters.yml' });
  *   result.metrics.mean_absolute_error;
  */
 export async function runTraining(opts: TrainingOptions): Promise<TrainingResult> {
-  const params = await loadParams(opts.paramsPath);
-  const { digest, data } = await readTrainingData(opts.dataPath);
+  const params = opts.paramsPath !== undefined ? await loadParams(opts.paramsPath) : (opts.params ?? DEFAULT_TRAINING_PARAMS);
+  const { digest, spec, data } = await readTrainingData(opts.dataPath, opts.dataset);
   const { split, cv } = params;
   const minRows = Math.ceil(cv.folds / ((1 - split.test_size) * (1 - split.val_size))) + 2;
   if (data.rows < minRows) {
@@ -94,7 +108,7 @@ export async function runTraining(opts: TrainingOptions): Promise<TrainingResult
     ]);
   }
   const parts = trainValidationTestSplit(data.rows, split.test_size, split.val_size, split.random_state);
-  const nf = FEATURES.length;
+  const nf = spec.features.length;
   const train = takeRows(data.x, data.y, nf, parts.train);
   const val = takeRows(data.x, data.y, nf, parts.validation);
 
@@ -112,13 +126,13 @@ export async function runTraining(opts: TrainingOptions): Promise<TrainingResult
   const inputs = Float32Array.from(val.x);
   const predictions = predict(forest, inputs, parts.validation.length);
   const metrics = regressionMetrics(val.y, predictions);
-  const features = [...FEATURES];
+  const features = [...spec.features];
   const importances = Object.fromEntries(features.map((f, j) => [f, search.refit.importances[j]!]));
 
   return {
     forest,
     features,
-    target: TARGET,
+    target: spec.target,
     params: search.best,
     search: { grid: params.grid, folds: cv.folds, scoring: cv.scoring, bestIndex: search.bestIndex },
     cvResults: search.results,
@@ -133,11 +147,12 @@ export async function runTraining(opts: TrainingOptions): Promise<TrainingResult
       droppedRows: data.dropped,
     },
     fill: data.fill,
+    preprocessing: { features: [...features], target: spec.target, rules: spec.rules, fill: { ...data.fill } },
     reference: referenceStats(train.x, parts.train.length, features),
     importances,
     charts: {
-      'feature_importance.svg': featureImportanceChart(features, search.refit.importances, 'Feature importance — activities model'),
-      'residuals.svg': residualsChart(val.y, predictions, `Residuals on the validation split (MAE ${metrics.mean_absolute_error.toFixed(2)})`),
+      'feature_importance.svg': featureImportanceChart(features, search.refit.importances, `Feature importance — ${opts.name ?? 'model'}`),
+      'residuals.svg': residualsChart(val.y, predictions, `Residuals of ${opts.name ?? 'the model'} on the validation split (MAE ${metrics.mean_absolute_error.toFixed(2)})`),
     },
     validation: { inputs, rows: parts.validation.length, targets: val.y, predictions },
   };

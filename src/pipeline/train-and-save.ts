@@ -1,30 +1,84 @@
 /**
- * `bento train` / `npm run train`: run the training pipeline, export the forest to ONNX, check that
- * onnxruntime answers what the trainer predicts on every validation row, then store the model.
+ * `bento train` / `npm run train`: resolve what to train (the project's catalog, or a CSV described by
+ * flags), run the training pipeline, export the forest to ONNX, check that onnxruntime answers what the
+ * trainer predicts on every validation row, then store the model with its preprocessing.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { BentoError } from '../errors.js';
 import { forestToOnnx } from '../onnx/write.js';
 import { loadSession, runForest } from '../onnx/session.js';
 import { saveModel } from '../models/model-store.js';
 import type { ModelInfo } from '../models/model-info.js';
-import { runTraining, type TrainingResult } from './pipeline.js';
+import { loadCatalog } from './catalog.js';
+import { inferDataset, modelNameFromFile } from './infer.js';
+import { runTraining, type DatasetSource, type TrainingResult } from './pipeline.js';
 
-export const DEFAULT_MODEL_NAME = 'activities_regressor';
-export const DEFAULT_DATA = 'data/01_raw/DATA.csv';
-export const DEFAULT_PARAMS = 'conf/base/parameters.yml';
+/** The conf folder, relative to the project. */
+export const DEFAULT_CONF = 'conf/base';
+/** The data catalog and the training parameters, inside the conf folder. */
+export const CATALOG_FILE = 'catalog.yml';
+export const PARAMS_FILE = 'parameters.yml';
 
 export interface TrainAndSaveOptions {
-  /** CSV of the activities schema; default `data/01_raw/DATA.csv` under `project`. */
-  dataPath?: string;
-  /** Parameters file; default `conf/base/parameters.yml` under `project`. */
-  paramsPath?: string;
-  /** Model name in the store; default `activities_regressor`. */
-  name?: string;
-  /** Folder the defaults are relative to; default the working directory. */
+  /** Folder the conf folder and the catalog's data path are relative to; default the working directory. */
   project?: string;
+  /** The conf folder holding `catalog.yml` and `parameters.yml`; default `conf/base` under `project`. */
+  conf?: string;
+  /** The CSV; default the catalog's `data`. With `target`, any numeric CSV (the catalog is not read). */
+  dataPath?: string;
+  /** Train on `dataPath` described by these flags instead of the catalog: the column to predict… */
+  target?: string;
+  /** …and the model inputs in order (default every other numeric column). Needs `target`. */
+  features?: string[];
+  /** Parameters file; default `parameters.yml` in the conf folder, else (with `target`) built-in defaults. */
+  paramsPath?: string;
+  /** Model name in the store; default the catalog's `model`, or (with `target`) the data file's base name. */
+  name?: string;
   labels?: Record<string, string>;
   onProgress?: (done: number, total: number) => void;
+}
+
+/** What `trainAndSave` trains, resolved from its options (no training yet). */
+export interface TrainingPlan {
+  name: string;
+  dataPath: string;
+  dataset: DatasetSource;
+  /** Undefined: the built-in parameters. */
+  paramsPath?: string;
+}
+
+/**
+ * Resolves the options: the catalog (FILE_NOT_FOUND / BAD_CONFIG) unless `target` is given, the data
+ * file, the parameters file and the model name. Flag mistakes are BAD_ARGUMENT.
+ */
+export async function planTraining(opts: TrainAndSaveOptions = {}): Promise<TrainingPlan> {
+  const project = opts.project ?? process.cwd();
+  const conf = path.resolve(project, opts.conf ?? DEFAULT_CONF);
+  if (opts.conf !== undefined && !existsSync(conf)) throw new BentoError('FILE_NOT_FOUND', `conf folder not found: ${conf}`, [{ path: conf, message: 'not found' }]);
+  const confParams = path.join(conf, PARAMS_FILE);
+  const paramsPath = opts.paramsPath !== undefined ? path.resolve(project, opts.paramsPath) : existsSync(confParams) ? confParams : undefined;
+
+  if (opts.target !== undefined) {
+    if (opts.dataPath === undefined) throw new BentoError('BAD_ARGUMENT', '--target needs --data FILE (the CSV to train on)');
+    const dataPath = path.resolve(project, opts.dataPath);
+    const target = opts.target;
+    const features = opts.features;
+    return {
+      name: opts.name ?? modelNameFromFile(dataPath),
+      dataPath,
+      dataset: (table, file) => inferDataset(table, file, { target, ...(features ? { features } : {}) }),
+      ...(paramsPath ? { paramsPath } : {}),
+    };
+  }
+  if (opts.features !== undefined) throw new BentoError('BAD_ARGUMENT', '--features needs --target COLUMN (without them, the catalog says what to learn)');
+  const catalog = await loadCatalog(path.join(conf, CATALOG_FILE));
+  return {
+    name: opts.name ?? catalog.model,
+    dataPath: path.resolve(project, opts.dataPath ?? catalog.data),
+    dataset: catalog,
+    ...(paramsPath ? { paramsPath } : {}),
+  };
 }
 
 /** Largest relative difference allowed between onnxruntime and the trainer. */
@@ -43,16 +97,27 @@ async function checkOnnxParity(onnx: Uint8Array, result: TrainingResult): Promis
   }
 }
 
+/**
+ * Trains and stores a model.
+ *
+ * @example
+ *   await trainAndSave();                                                      // the project's conf/base
+ *   await trainAndSave({ dataPath: 'houses.csv', target: 'price', name: 'houses' }); // any numeric CSV
+ */
 export async function trainAndSave(opts: TrainAndSaveOptions = {}): Promise<{ info: ModelInfo; result: TrainingResult }> {
-  const project = opts.project ?? process.cwd();
-  const dataPath = path.resolve(project, opts.dataPath ?? DEFAULT_DATA);
-  const paramsPath = path.resolve(project, opts.paramsPath ?? DEFAULT_PARAMS);
-  const result = await runTraining({ dataPath, paramsPath, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
-  const onnx = forestToOnnx(result.forest, { featureNames: result.features, docString: 'activities quality random forest' });
+  const plan = await planTraining(opts);
+  const result = await runTraining({
+    dataPath: plan.dataPath,
+    dataset: plan.dataset,
+    name: plan.name,
+    ...(plan.paramsPath ? { paramsPath: plan.paramsPath } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
+  const onnx = forestToOnnx(result.forest, { featureNames: result.features, docString: `${plan.name}: random forest predicting ${result.target}` });
   await checkOnnxParity(onnx, result);
   const n = result.features.length;
   const info = await saveModel({
-    name: opts.name ?? DEFAULT_MODEL_NAME,
+    name: plan.name,
     onnx,
     info: {
       source: 'trainer',
@@ -64,6 +129,7 @@ export async function trainAndSave(opts: TrainAndSaveOptions = {}): Promise<{ in
       metrics: { ...result.metrics },
       params: { ...result.params, cv_results: result.cvResults, search: result.search, importances: result.importances },
       fill: { ...result.fill },
+      preprocessing: result.preprocessing,
       training_data: {
         digest: result.data.digest,
         rows: result.data.rows,
@@ -72,7 +138,7 @@ export async function trainAndSave(opts: TrainAndSaveOptions = {}): Promise<{ in
         test_rows: result.data.testRows,
       },
       reference: result.reference,
-      labels: { ...opts.labels, data: path.basename(dataPath) },
+      labels: { ...opts.labels, data: path.basename(plan.dataPath) },
     },
     extraFiles: result.charts,
   });

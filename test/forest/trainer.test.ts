@@ -5,11 +5,12 @@ import { tempDir } from '../kit/project.js';
 import { predict } from '../../src/forest/forest.js';
 import { DEFAULT_FOREST_PARAMS, fitForest, resolveMaxFeatures } from '../../src/forest/trainer.js';
 import { meanAbsoluteError } from '../../src/pipeline/metrics.js';
+import { loadCatalog } from '../../src/pipeline/catalog.js';
 import { readTrainingData } from '../../src/pipeline/pipeline.js';
 import { trainValidationTestSplit } from '../../src/pipeline/split.js';
-import { PROJECT_DATA, python, sklearnMissing } from '../kit/python.js';
+import { CATALOG, PROJECT_DATA, python, sklearnMissing } from '../kit/python.js';
 
-const { data } = await readTrainingData(PROJECT_DATA);
+const { data } = await readTrainingData(PROJECT_DATA, await loadCatalog(CATALOG));
 const parts = trainValidationTestSplit(data.rows, 0.2, 0.25, 42);
 const take = (idx: Int32Array): { x: number[]; y: number[] } => ({
   x: Array.from(idx).flatMap((r) => Array.from(data.x.subarray(r * 5, r * 5 + 5))),
@@ -44,7 +45,8 @@ t.test('max_features resolves like scikit-learn', async (t) => {
   t.equal(resolveMaxFeatures(3, 5), 3);
   t.equal(resolveMaxFeatures('sqrt', 5), 2);
   t.equal(resolveMaxFeatures('log2', 5), 2);
-  t.throws(() => resolveMaxFeatures(0, 5), RangeError);
+  t.throws(() => resolveMaxFeatures(0, 5), { name: 'BentoError', code: 'BAD_CONFIG', message: /max_features/ });
+  t.throws(() => fitForest([], [], 0, 5, DEFAULT_FOREST_PARAMS), { name: 'BentoError', code: 'BAD_DATA', message: /0 rows/ });
   // fewer features per split still trains, and changes the forest
   const few = fitForest(train.x, train.y, parts.train.length, 5, { ...DEFAULT_FOREST_PARAMS, n_estimators: 10, max_depth: 3, max_features: 0.4 });
   const all = fitForest(train.x, train.y, parts.train.length, 5, { ...DEFAULT_FOREST_PARAMS, n_estimators: 10, max_depth: 3 });

@@ -1,12 +1,13 @@
 /**
  * A tiny hand-made model for tests that need one in the store (set BENTO_HOME first): two trees over the
  * activities features, written to ONNX and saved with `saveModel`, like a trained model but in
- * milliseconds and with predictions you can work out by hand.
+ * milliseconds and with predictions you can work out by hand. It stores the project's preprocessing (the
+ * catalog's rules, with FILL_HEART_RATE as the learned mean), as a trained model does.
  *
  *   tree 1: Distance (km) <= 10 ? 2 : 4
  *   tree 2: Average Heart rate (tpm) <= 120 ? 1 : 3          prediction = mean of the two (+ offset)
  */
-import { FEATURES } from '../../service.js';
+import { activitiesPreprocessing, FEATURES, HEART_RATE } from './model.js';
 import { forestToOnnx } from '../../src/onnx/write.js';
 import type { ModelInfo } from '../../src/models/model-info.js';
 import { saveModel } from '../../src/models/model-store.js';
@@ -61,7 +62,8 @@ export async function makeModel(opts: { name?: string; offset?: number } = {}): 
       features,
       metrics: {},
       params: { n_estimators: 2, max_depth: 1 },
-      fill: { 'Average Heart rate (tpm)': FILL_HEART_RATE },
+      fill: { [HEART_RATE]: FILL_HEART_RATE },
+      preprocessing: activitiesPreprocessing(FILL_HEART_RATE),
       labels: { made_by: 'test/kit/make-model.ts' },
     },
   });

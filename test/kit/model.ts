@@ -1,17 +1,33 @@
 /**
  * Models for the runtime's tests and benchmarks, written straight into a folder (model.onnx + model.yaml),
  * without the model store: a seeded random forest over the activities features, and its reference predictions.
+ * The models look like trained ones: they store the project's preprocessing (conf/base/catalog.yml's rules).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import { FEATURES } from '../../service.js';
 import { forestToOnnx } from '../../src/onnx/write.js';
-import type { ModelInfo } from '../../src/models/model-info.js';
+import type { ModelInfo, ModelPreprocessing } from '../../src/models/model-info.js';
+import { parseCatalog } from '../../src/pipeline/catalog.js';
 import { predict, type Forest, type Tree, treeFromLists } from '../../src/forest/forest.js';
 
-export { FEATURES };
+/** The activities model's inputs, in order: the kit's own list, which its reference computations below follow. */
+export const FEATURES = ['Distance (km)', 'Average Speed (km/h)', 'Calories Burned', 'Climb (m)', 'Average Heart rate (tpm)'] as const;
+export const HEART_RATE = 'Average Heart rate (tpm)';
 export const FILL_HEART_RATE = 130;
+
+const CATALOG = fileURLToPath(new URL('../../conf/base/catalog.yml', import.meta.url));
+
+/**
+ * What a model trained with the project's conf stores for serving: the catalog's rules, with
+ * `fillHeartRate` as the learned heart-rate mean.
+ */
+export function activitiesPreprocessing(fillHeartRate: number): ModelPreprocessing {
+  const catalog = parseCatalog(readFileSync(CATALOG, 'utf8'), CATALOG);
+  if (catalog.features.join('\n') !== FEATURES.join('\n')) throw new Error(`${CATALOG}: its features are not the kit's FEATURES`);
+  return { features: [...FEATURES], target: catalog.target, rules: catalog.rules, fill: { [HEART_RATE]: fillHeartRate } };
+}
 
 /** mulberry32: a small seeded PRNG. */
 export function rng(seed: number): () => number {
@@ -82,7 +98,7 @@ export function randomRecords(n: number, seed = 7): Array<Record<string, unknown
 export function preprocessed(record: Record<string, unknown>): number[] {
   return FEATURES.map((f) => {
     const v = record[f] as number | null | undefined;
-    if (f === 'Average Heart rate (tpm)') return Math.fround(v == null ? FILL_HEART_RATE : Math.max(v, 60));
+    if (f === HEART_RATE) return Math.fround(v == null ? FILL_HEART_RATE : Math.max(v, 60));
     if (f === 'Distance (km)') return Math.fround(Math.min(v as number, 30));
     return Math.fround(v as number);
   });
@@ -121,7 +137,8 @@ export function writeModel(
     features: [...FEATURES],
     metrics: {},
     params: {},
-    fill: { 'Average Heart rate (tpm)': FILL_HEART_RATE },
+    fill: { [HEART_RATE]: FILL_HEART_RATE },
+    preprocessing: activitiesPreprocessing(FILL_HEART_RATE),
     labels: {},
     files: {},
   };

@@ -7,6 +7,8 @@ export const PYTHON = '/usr/bin/python3';
 export const SEED_DATA = fileURLToPath(new URL('../../../shared/seed-data/DATA.csv', import.meta.url));
 export const PROJECT_DATA = fileURLToPath(new URL('../../data/01_raw/DATA.csv', import.meta.url));
 export const PARAMS = fileURLToPath(new URL('../../conf/base/parameters.yml', import.meta.url));
+/** The activities project's data catalog (columns, target, features, cleaning rules). */
+export const CATALOG = fileURLToPath(new URL('../../conf/base/catalog.yml', import.meta.url));
 
 let available: string | undefined | null = null;
 

@@ -1,13 +1,14 @@
 /**
- * `npm start`: the main job in one command — train the activities model if the store has none, build the
+ * `npm start`: the main job in one command — train the project's model (its conf/base catalog) if the store has none, build the
  * bento for the current inputs (an unchanged build is a no-op), and serve it in production mode.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { buildBento } from '../../builder/build.js';
 import { listModels } from '../../models/model-store.js';
 import { runForwarding } from '../child.js';
 import { progressBar } from '../progress.js';
-import { DEFAULT_MODEL_NAME, trainAndSave } from '../../pipeline/train-and-save.js';
+import { CATALOG_FILE, DEFAULT_CONF, planTraining, trainAndSave } from '../../pipeline/train-and-save.js';
 import type { Command } from '../command.js';
 
 const say = (line: string): void => void process.stderr.write(`bento start: ${line}\n`);
@@ -20,8 +21,10 @@ export const start: Command = {
     workers: { type: 'string', arg: 'N', description: 'worker processes (default: the CPU count)' },
   },
   async run({ values }) {
-    if ((await listModels(DEFAULT_MODEL_NAME)).length === 0) {
-      say(`no ${DEFAULT_MODEL_NAME} in the model store: training on the default data`);
+    // A project without a catalog trains with `bento train --data … --target …`: nothing to train here.
+    const plan = existsSync(path.join(DEFAULT_CONF, CATALOG_FILE)) ? await planTraining() : undefined;
+    if (plan && (await listModels(plan.name)).length === 0) {
+      say(`no ${plan.name} in the model store: training on ${path.relative(process.cwd(), plan.dataPath)}`);
       const bar = progressBar('grid search');
       const { info } = await trainAndSave({ onProgress: (d, t) => bar.update(d, t) }).finally(() => bar.stop());
       say(`trained ${info.name}:${info.version} (validation MAE ${info.metrics.mean_absolute_error?.toFixed(2)})`);

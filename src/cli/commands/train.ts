@@ -1,25 +1,40 @@
 import { progressBar } from '../progress.js';
-import { DEFAULT_DATA, DEFAULT_MODEL_NAME, DEFAULT_PARAMS, trainAndSave } from '../../pipeline/train-and-save.js';
+import { CATALOG_FILE, DEFAULT_CONF, PARAMS_FILE, trainAndSave } from '../../pipeline/train-and-save.js';
 import { OUTPUT_OPTION, outputFormat, type Command } from '../command.js';
 
-
 export const train: Command = {
-  summary: 'train the activities random forest and save it to the model store',
-  usage: 'train [--data CSV] [--params YAML] [--name NAME] [-o json]',
+  summary: 'train a random forest (the project conf, or any numeric CSV) and save it to the model store',
+  usage: 'train [--conf DIR] [--data CSV [--target COLUMN [--features A,B,…]]] [--params YAML] [--name NAME] [-o json]',
   options: {
-    data: { type: 'string', arg: 'CSV', description: `training data of the activities schema (default ${DEFAULT_DATA})` },
-    params: { type: 'string', arg: 'YAML', description: `training parameters (default ${DEFAULT_PARAMS})` },
-    name: { type: 'string', arg: 'NAME', description: `model name in the store (default ${DEFAULT_MODEL_NAME})` },
+    conf: { type: 'string', arg: 'DIR', description: `conf folder with ${CATALOG_FILE} and ${PARAMS_FILE} (default ${DEFAULT_CONF})` },
+    data: { type: 'string', arg: 'CSV', description: `training data (default: the catalog's data)` },
+    target: { type: 'string', arg: 'COLUMN', description: 'train on --data without the catalog: the column to predict' },
+    features: { type: 'string', arg: 'A,B,…', description: 'with --target: the input columns, in order (default every other numeric column)' },
+    params: { type: 'string', arg: 'YAML', description: `training parameters (default ${PARAMS_FILE} in the conf folder)` },
+    name: { type: 'string', arg: 'NAME', description: "model name in the store (default the catalog's model, or the data file's name)" },
     ...OUTPUT_OPTION,
   },
-  help: 'Grid-searches max_depth × random_state with k-fold cross-validation (see the parameters file),\nrefits the best forest, exports it to ONNX and stores it with its metrics and charts.',
+  help:
+    `Without --target, trains what ${DEFAULT_CONF}/${CATALOG_FILE} describes (data, columns, target, features,\n` +
+    `cleaning rules, model name). With --data FILE --target COLUMN, trains any numeric CSV with no catalog:\n` +
+    `rows missing a feature or the target are dropped. Either way the split, the grid (max_depth × random_state)\n` +
+    `and the k-fold cross-validation come from ${PARAMS_FILE} when there is one (built-in defaults otherwise);\n` +
+    'the best forest is refitted, exported to ONNX and stored with its metrics, charts and preprocessing.',
   async run({ values }) {
     const json = outputFormat(values) === 'json';
+    const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+    const features = str('features')
+      ?.split(',')
+      .map((f) => f.trim())
+      .filter((f) => f !== '');
     const bar = progressBar('grid search');
     const { info } = await trainAndSave({
-      ...(typeof values.data === 'string' ? { dataPath: values.data } : {}),
-      ...(typeof values.params === 'string' ? { paramsPath: values.params } : {}),
-      ...(typeof values.name === 'string' ? { name: values.name } : {}),
+      ...(str('conf') !== undefined ? { conf: str('conf') } : {}),
+      ...(str('data') !== undefined ? { dataPath: str('data') } : {}),
+      ...(str('target') !== undefined ? { target: str('target') } : {}),
+      ...(features !== undefined ? { features } : {}),
+      ...(str('params') !== undefined ? { paramsPath: str('params') } : {}),
+      ...(str('name') !== undefined ? { name: str('name') } : {}),
       onProgress: (done, total) => bar.update(done, total),
     }).finally(() => bar.stop()); // an error is printed on a clean line, not over the bar
     if (json) {
@@ -29,6 +44,7 @@ export const train: Command = {
     const m = info.metrics;
     process.stdout.write(
       `Saved model ${info.name}:${info.version}\n` +
+        `  features: ${info.features.join(', ')}\n` +
         `  best params: max_depth=${String(info.params.max_depth)} random_state=${String(info.params.random_state)}\n` +
         `  validation: accuracy (R²×100) ${m.accuracy?.toFixed(2)}  MAE ${m.mean_absolute_error?.toFixed(2)}  ` +
         `MSE ${m.mean_squared_error?.toFixed(1)}  max error ${m.max_error?.toFixed(2)}\n`,
