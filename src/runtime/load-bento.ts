@@ -1,40 +1,29 @@
 /**
- * Reading a built bento for serving: `bento.yaml` (parsed here, so the runtime bundle needs nothing from
- * the build code) and the models it lists under `models/<name>/<version>/`.
+ * Reading a built bento for serving: `bento.yaml` and the models it lists under `models/<name>/<version>/`,
+ * through the bento and model rooms' checked readers (never the builder's code).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
 import { BENTO_INFO_FILE, type BentoInfo } from '../bento/bento-info.js';
 import { loadBentoInfo } from '../bento/bento-yaml.js';
-import { BentoError } from '../errors.js';
 import { resolveApiSettings, resolveTraffic, type ServiceDefinition } from '../sdk/index.js';
-import { parseTag } from '../store/tag.js';
+import { splitExactTag } from '../store/tag.js';
 import type { ModelInfo } from '../models/model-info.js';
+import { readModelInfo } from '../models/model-yaml.js';
 
 export interface LoadedBento {
   info: BentoInfo;
   models: Record<string, { info: ModelInfo; onnxPath: string }>;
 }
 
-function readYaml<T>(file: string): T {
-  if (!existsSync(file)) throw new BentoError('FILE_NOT_FOUND', `${file} does not exist`);
-  try {
-    return YAML.parse(readFileSync(file, 'utf8')) as T;
-  } catch (err) {
-    throw new BentoError('BAD_CONFIG', `${file} is not valid YAML: ${(err as Error).message}`);
-  }
-}
-
-/** Reads `<bentoDir>/bento.yaml` (checked by the build's own reader) and the model.yaml of every model it lists. */
+/** Reads `<bentoDir>/bento.yaml` and the model.yaml of every model it lists, each with its one checked reader. */
 export function readBento(bentoDir: string): LoadedBento {
   const info = loadBentoInfo(bentoDir);
   const models: LoadedBento['models'] = {};
   for (const m of info.models) {
-    const { name, version = '' } = parseTag(m.tag); // an exact tag: checked by loadBentoInfo
+    const { name, version } = splitExactTag(m.tag);
     const dir = path.join(bentoDir, 'models', name, version);
-    const modelInfo = readYaml<ModelInfo>(path.join(dir, 'model.yaml'));
-    models[m.alias] = { info: modelInfo, onnxPath: path.join(dir, modelInfo.model_file ?? 'model.onnx') };
+    const modelInfo = readModelInfo(dir);
+    models[m.alias] = { info: modelInfo, onnxPath: path.join(dir, modelInfo.model_file) };
   }
   return { info, models };
 }

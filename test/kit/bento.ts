@@ -1,18 +1,24 @@
 /**
- * A bento folder made the way contracts.md describes `bento build`'s output, for running the runtime in
- * real child processes before (and independently of) the build code: bento.yaml, models/…, the esbuild
- * bundle src/service.cjs, and env/node_modules pointing at this project's onnxruntime-node.
+ * Test bentos made by the builder's own steps — the esbuild bundle (bundleService), the on-disk inputs
+ * (collectInputs: models, onnxruntime packages, Dockerfile), planBento and applyPlan, so bento.yaml is
+ * written by the one checked writer — for running the runtime in real child processes. Only resolving a
+ * bentofile is skipped: the service and its model are given.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
-import YAML from 'yaml';
-import type { ServiceDefinition } from '../../src/sdk/index.js';
+import { BENTO_INFO_FILE, type BentoInfo } from '../../src/bento/bento-info.js';
+import { bentoInfoCodec } from '../../src/bento/bento-yaml.js';
+import { applyPlan } from '../../src/builder/apply.js';
+import { bundleService } from '../../src/builder/bundle.js';
+import { assetInputs, collectInputs } from '../../src/builder/inputs.js';
+import { planBento } from '../../src/builder/plan.js';
+import type { ResolvedBuild } from '../../src/builder/resolve.js';
 import type { Forest } from '../../src/forest/forest.js';
+import type { ServiceDefinition } from '../../src/sdk/index.js';
+import { Store } from '../../src/store/store.js';
 import { randomForest, writeModel } from './model.js';
 
 export const PROJECT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -25,68 +31,54 @@ export interface FixtureBento {
 }
 
 /**
- * Writes a bento serving `serviceModule` (a path relative to the project, exporting `svc`) with a random
- * forest as its `regressor` model.
+ * Builds a bento serving `serviceModule` (a path relative to the project, exporting `svc`, which must be
+ * `svc` itself) with a random forest as its `regressor` model, into a folder of its own under `root`.
  */
 export async function makeBento(
   svc: ServiceDefinition,
   opts: { serviceModule?: string; forest?: Forest; root?: string } = {},
 ): Promise<FixtureBento> {
-  const dir = mkdtempSync(path.join(opts.root ?? os.tmpdir(), 'bento-fixture-'));
-  const forest = opts.forest ?? randomForest(3, 10, 4);
-  const model = writeModel(path.join(dir, 'models'), forest);
-  const onnx = readFileSync(model.onnxPath);
-
-  const serviceModule = path.join(PROJECT, opts.serviceModule ?? 'test/kit/service.ts');
-  const entry = [
-    `const path = require('node:path');`,
-    `const { runBento } = require(${JSON.stringify(path.join(PROJECT, 'src/runtime/main.ts'))});`,
-    `const mod = require(${JSON.stringify(serviceModule)});`,
-    `runBento(mod.svc, { bentoDir: path.resolve(__dirname, '..'), argv: process.argv.slice(2) });`,
-  ].join('\n');
-  await esbuild.build({
-    stdin: { contents: entry, resolveDir: PROJECT, loader: 'js', sourcefile: 'bento-entry.cjs' },
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['onnxruntime-node'],
-    outfile: path.join(dir, 'src', 'service.cjs'),
-    logLevel: 'error',
-  });
-
-  const env = path.join(dir, 'env', 'node_modules');
-  mkdirSync(path.join(env, '@fastify'), { recursive: true });
-  for (const pkg of ['onnxruntime-node', 'onnxruntime-common', '@fastify/swagger-ui']) {
-    symlinkSync(path.join(PROJECT, 'node_modules', pkg), path.join(env, pkg));
+  const root = opts.root ?? os.tmpdir();
+  const stage = mkdtempSync(path.join(root, 'bento-stage-'));
+  try {
+    const forest = opts.forest ?? randomForest(3, 10, 4);
+    const model = writeModel(path.join(stage, 'models'), forest);
+    const rel = opts.serviceModule ?? 'test/kit/service.ts';
+    const serviceFile = path.join(PROJECT, rel);
+    const build: ResolvedBuild = {
+      projectDir: PROJECT,
+      bentofileLabel: 'test/kit/bento.ts',
+      service: { spec: `${rel}:svc`, file: serviceFile, exportName: 'svc', definition: svc },
+      name: svc.name,
+      description: svc.description ?? '',
+      labels: {},
+      include: [],
+      exclude: [],
+      models: [{ alias: 'regressor', tag: `${model.info.name}:${model.info.version}`, info: model.info, dir: model.dir }],
+      docker: { base_image: 'node:20-bookworm-slim', env: {}, system_packages: [] },
+      envs: [],
+    };
+    const [bundle, inputs] = await Promise.all([bundleService({ projectDir: PROJECT, serviceFile, exportName: 'svc' }), collectInputs(build)]);
+    const plan = planBento({
+      build,
+      bundle: bundle.code,
+      sources: [],
+      models: inputs.models,
+      env: [...inputs.env, ...(await assetInputs(bundle.assets))],
+      ...(inputs.dockerfile ? { dockerfile: inputs.dockerfile } : {}),
+      runtime: inputs.runtime,
+      version: VERSION,
+      now: new Date().toISOString(),
+    });
+    const store = new Store<BentoInfo>({ root: path.join(stage, 'bentos'), infoFile: BENTO_INFO_FILE, kind: 'bento', codec: bentoInfoCodec });
+    const built = await applyPlan(plan, store);
+    // A folder of its own, so removing `dir` leaves nothing behind (rename replaces the empty folder).
+    const dir = mkdtempSync(path.join(root, 'bento-fixture-'));
+    renameSync(built.dir, dir);
+    return { dir, forest, version: VERSION };
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
   }
-
-  const info = {
-    name: svc.name,
-    version: VERSION,
-    creation_time: new Date().toISOString(),
-    description: svc.description ?? '',
-    labels: {},
-    service: 'service.ts:svc',
-    models: [{ alias: 'regressor', tag: `${model.info.name}:${model.info.version}`, digest: `sha256:${createHash('sha256').update(onnx).digest('hex')}` }],
-    apis: Object.entries(svc.apis).map(([name, a]) => ({
-      name,
-      route: a.route,
-      input: a.input,
-      output: a.output,
-      batchable: a.batchable,
-      max_batch_size: a.max_batch_size,
-      max_latency_ms: a.max_latency_ms,
-      model: a.model,
-    })),
-    traffic: svc.traffic,
-    envs: [],
-    docker: { base_image: 'node:20-bookworm-slim', env: {}, system_packages: [] },
-    runtime: { node: process.version, onnxruntime_node: '1.30.0', entry: 'src/service.cjs' },
-    files: {},
-  };
-  writeFileSync(path.join(dir, 'bento.yaml'), YAML.stringify(info));
-  return { dir, forest, version: VERSION };
 }
 
 export interface Served {
