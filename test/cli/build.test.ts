@@ -1,80 +1,58 @@
 // The bento CLI end to end, as a user runs it: build prints the tag on stdout and nothing else in a pipe;
 // list/get -o json print JSON only; delete needs -y off a terminal; a model a bento uses cannot be deleted.
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import YAML from 'yaml';
+import { bento } from '../kit/cli.js';
 import { makeModel } from '../kit/make-model.js';
 import { ACTIVITIES_FIXTURE, ROOT, tempDir, tempHome } from '../kit/project.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `bento …` in a child process (stdin, stdout and stderr are pipes, not a terminal). */
-function bento(args: string[], home: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, BENTO_HOME: home };
-    delete env.NODE_OPTIONS;
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/bento.mjs'), ...args], { cwd: home, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.stdin.end();
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 t.test('build, list, get, delete, export, import from the command line', async (t) => {
   const home = await tempHome(t);
   const model = await makeModel();
 
-  const built = await bento(['build', '--project', ACTIVITIES_FIXTURE, '--label', 'ci=yes'], home);
+  const built = await bento(['build', '--project', ACTIVITIES_FIXTURE, '--label', 'ci=yes'], { home });
   t.equal(built.code, 0, built.stderr);
   t.match(built.stdout, /^activities_model:[0-9a-f]{16}\n$/, 'stdout is the tag alone');
   t.equal(built.stderr, '', 'no progress in a pipe');
   const tag = built.stdout.trim();
 
-  const listed = await bento(['list', '-o', 'json'], home);
+  const listed = await bento(['list', '-o', 'json'], { home });
   t.equal(listed.code, 0);
   const list = JSON.parse(listed.stdout) as Array<{ tag: string; labels: Record<string, string>; models: string[] }>;
   t.same(list.map((b) => [b.tag, b.labels.ci, b.models]), [[tag, 'yes', [`activities_regressor:${model.version}`]]]);
 
-  const got = await bento(['get', 'activities_model', '-o', 'json'], home);
+  const got = await bento(['get', 'activities_model', '-o', 'json'], { home });
   t.equal(got.code, 0);
   const version = tag.split(':')[1]!;
   const onDisk = YAML.parse(await fs.readFile(path.join(home, 'bentos/activities_model', version, 'bento.yaml'), 'utf8'));
   t.same(JSON.parse(got.stdout), onDisk, 'get -o json is the whole bento.yaml');
-  const table = await bento(['list'], home);
+  const table = await bento(['list'], { home });
   t.match(table.stdout, new RegExp(`^TAG.*\\n${tag}\\s`, 'm'));
 
-  const inUse = await bento(['models', 'delete', `activities_regressor:${model.version}`, '-y'], home);
+  const inUse = await bento(['models', 'delete', `activities_regressor:${model.version}`, '-y'], { home });
   t.equal(inUse.code, 1);
   t.match(inUse.stderr, new RegExp(`^IN_USE: .*${tag}`), 'a model a bento uses is not deleted');
 
-  const noYes = await bento(['delete', tag], home);
+  const noYes = await bento(['delete', tag], { home });
   t.equal(noYes.code, 1);
   t.match(noYes.stderr, /^BAD_ARGUMENT: .*-y/);
 
   const file = path.join(await tempDir(t), 'a.bento');
-  const exported = await bento(['export', tag, file, '--format', 'tar'], home);
+  const exported = await bento(['export', tag, file, '--format', 'tar'], { home });
   t.equal(exported.code, 0, exported.stderr);
   t.equal(exported.stdout.trim(), file);
 
-  const deleted = await bento(['delete', tag, '-y'], home);
+  const deleted = await bento(['delete', tag, '-y'], { home });
   t.equal(deleted.code, 0);
   t.equal(deleted.stdout, `deleted ${tag}\n`);
-  t.same(JSON.parse((await bento(['list', '-o', 'json'], home)).stdout), []);
+  t.same(JSON.parse((await bento(['list', '-o', 'json'], { home })).stdout), []);
 
-  const imported = await bento(['import', file], home);
+  const imported = await bento(['import', file], { home });
   t.equal(imported.code, 0, imported.stderr);
   t.equal(imported.stdout, `${tag}\n`);
-  t.equal((await bento(['get', tag, '-o', 'json'], home)).code, 0);
+  t.equal((await bento(['get', tag, '-o', 'json'], { home })).code, 0);
 });
 
 t.test('user mistakes are one line naming what and where, and a non-zero exit', async (t) => {
@@ -82,21 +60,21 @@ t.test('user mistakes are one line naming what and where, and a non-zero exit', 
   const dir = await tempDir(t);
   const bad = path.join(dir, 'bad.yaml');
   await fs.writeFile(bad, 'service: service.ts:svc\ndocker:\n  base_imag: x\n');
-  const r = await bento(['build', '-f', bad, '--project', ACTIVITIES_FIXTURE], home);
+  const r = await bento(['build', '-f', bad, '--project', ACTIVITIES_FIXTURE], { home });
   t.equal(r.code, 1);
   t.match(r.stderr, /^BAD_CONFIG: .*bad\.yaml: \/docker\/base_imag: unknown key\n/);
   t.notMatch(r.stderr, /\bat .*\.ts:\d+/, 'no stack trace');
   t.equal(r.stdout, '');
 
-  const label = await bento(['build', '--project', ACTIVITIES_FIXTURE, '--label', 'novalue'], home);
+  const label = await bento(['build', '--project', ACTIVITIES_FIXTURE, '--label', 'novalue'], { home });
   t.equal(label.code, 1);
   t.match(label.stderr, /^BAD_ARGUMENT: --label "novalue"/);
 
-  const missing = await bento(['get', 'nothing_here'], home);
+  const missing = await bento(['get', 'nothing_here'], { home });
   t.equal(missing.code, 1);
   t.match(missing.stderr, /^TAG_NOT_FOUND: /);
 
-  const format = await bento(['export', 'x', '--format', 'rar'], home);
+  const format = await bento(['export', 'x', '--format', 'rar'], { home });
   t.equal(format.code, 1);
   t.match(format.stderr, /^BAD_ARGUMENT: --format "rar"/);
 });

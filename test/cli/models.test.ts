@@ -6,12 +6,12 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { forestToOnnx } from '../../src/onnx/write.js';
 import { tempHome } from '../kit/project.js';
-import { cli, saveTiny, tinyForest } from '../kit/helpers.js';
-
-type Result = Awaited<ReturnType<typeof cli>>;
+import { bento, type CliRun } from '../kit/cli.js';
+import { layBento } from '../kit/lay-bento.js';
+import { saveTiny, tinyForest } from '../kit/helpers.js';
 
 /** A failed command: exit 1, nothing on stdout, exactly one `CODE: message` line on stderr. */
-function failsWith(t: Test, r: Result, code: string, ...parts: string[]): void {
+function failsWith(t: Test, r: CliRun, code: string, ...parts: string[]): void {
   t.equal(r.code, 1, `exit 1 (${r.stderr.trim()})`);
   t.equal(r.stdout, '', 'nothing on stdout');
   const lines = r.stderr.trim().split('\n');
@@ -23,7 +23,7 @@ function failsWith(t: Test, r: Result, code: string, ...parts: string[]): void {
 t.test('--help works for every models command', async (t) => {
   const home = await tempHome(t);
   const cmds = ['list', 'get', 'delete', 'export', 'import'];
-  const results = await Promise.all(cmds.map((cmd) => cli(home, ['models', cmd, '--help'])));
+  const results = await Promise.all(cmds.map((cmd) => bento(['models', cmd, '--help'], { home })));
   for (const [i, cmd] of cmds.entries()) {
     const r = results[i]!;
     t.equal(r.code, 0, `${cmd} --help exits 0`);
@@ -34,29 +34,29 @@ t.test('--help works for every models command', async (t) => {
 
 t.test('list and get, as tables and as JSON', async (t) => {
   const home = await tempHome(t);
-  const empty = await cli(home, ['models', 'list']);
+  const empty = await bento(['models', 'list'], { home });
   t.equal(empty.code, 0);
   t.match(empty.stdout, 'no models');
-  t.same(JSON.parse((await cli(home, ['models', 'list', '-o', 'json'])).stdout), []);
+  t.same(JSON.parse((await bento(['models', 'list', '-o', 'json'], { home })).stdout), []);
 
   const a = await saveTiny();
   const b = await saveTiny();
-  const list = await cli(home, ['models', 'list']);
+  const list = await bento(['models', 'list'], { home });
   t.equal(list.code, 0);
   const lines = list.stdout.trim().split('\n');
   t.match(lines[0], /^TAG\s+SOURCE\s+MAE\s+ACCURACY\s+SIZE\s+CREATED$/);
   t.match(lines[1], new RegExp(`^tiny:${b.version}\\s+trainer\\s+53\\.20\\s+64\\.5\\s+\\d`), 'newest first, with metrics');
   t.match(lines[2], `tiny:${a.version}`);
 
-  const json = await cli(home, ['models', 'list', 'tiny', '--output', 'json']);
+  const json = await bento(['models', 'list', 'tiny', '--output', 'json'], { home });
   t.equal(json.code, 0);
   t.same(JSON.parse(json.stdout), [b, a], 'JSON only: the ModelInfo of each, newest first');
 
-  const get = await cli(home, ['models', 'get', `tiny:${a.version}`, '-o', 'json']);
+  const get = await bento(['models', 'get', `tiny:${a.version}`, '-o', 'json'], { home });
   t.equal(get.code, 0);
   t.same(JSON.parse(get.stdout), a, 'the whole model.yaml: metrics, params, reference statistics, digests…');
 
-  const human = await cli(home, ['models', 'get', 'tiny']);
+  const human = await bento(['models', 'get', 'tiny'], { home });
   t.equal(human.code, 0);
   t.match(human.stdout, `tiny:${b.version}`);
   t.match(human.stdout, /features:\s+a, b/);
@@ -66,12 +66,12 @@ t.test('list and get, as tables and as JSON', async (t) => {
   let common = 0;
   while (a.version[common] === b.version[common]) common++;
   const [ambiguous, unknown, badTag, badFormat, noTag, badFlag] = await Promise.all([
-    cli(home, ['models', 'get', `tiny:${a.version.slice(0, common)}`]),
-    cli(home, ['models', 'get', 'nope']),
-    cli(home, ['models', 'get', 'Nope:X']),
-    cli(home, ['models', 'list', '-o', 'yaml']),
-    cli(home, ['models', 'get']),
-    cli(home, ['models', 'list', '--bogus']),
+    bento(['models', 'get', `tiny:${a.version.slice(0, common)}`], { home }),
+    bento(['models', 'get', 'nope'], { home }),
+    bento(['models', 'get', 'Nope:X'], { home }),
+    bento(['models', 'list', '-o', 'yaml'], { home }),
+    bento(['models', 'get'], { home }),
+    bento(['models', 'list', '--bogus'], { home }),
   ]);
   failsWith(t, ambiguous, 'TAG_AMBIGUOUS', a.version, b.version);
   failsWith(t, unknown, 'TAG_NOT_FOUND', 'nope');
@@ -85,12 +85,10 @@ t.test('delete: -y needed in a pipe, refused while a bento uses the model', asyn
   const home = await tempHome(t);
   const used = await saveTiny();
   const free = await saveTiny();
-  failsWith(t, await cli(home, ['models', 'delete', `tiny:${free.version}`]), 'BAD_ARGUMENT', 'pass -y');
-  const bento = path.join(home, 'bentos', 'svc', 'v1');
-  await fs.mkdir(bento, { recursive: true });
-  await fs.writeFile(path.join(bento, 'bento.yaml'), `name: svc\nversion: v1\nmodels:\n  - alias: m\n    tag: "tiny:${used.version}"\n`);
-  failsWith(t, await cli(home, ['models', 'delete', `tiny:${used.version}`, '-y']), 'IN_USE', 'svc:v1');
-  const ok = await cli(home, ['models', 'delete', `tiny:${free.version}`, '-y']);
+  failsWith(t, await bento(['models', 'delete', `tiny:${free.version}`], { home }), 'BAD_ARGUMENT', 'pass -y');
+  await layBento(path.join(home, 'bentos'), { name: 'svc', version: 'v1', model: { name: 'tiny', version: used.version } });
+  failsWith(t, await bento(['models', 'delete', `tiny:${used.version}`, '-y'], { home }), 'IN_USE', 'svc:v1');
+  const ok = await bento(['models', 'delete', `tiny:${free.version}`, '-y'], { home });
   t.equal(ok.code, 0);
   t.equal(ok.stdout, `deleted tiny:${free.version}\n`);
   t.same(await fs.readdir(path.join(home, 'models', 'tiny')), [used.version]);
@@ -99,29 +97,29 @@ t.test('delete: -y needed in a pipe, refused while a bento uses the model', asyn
 t.test('export prints the path; import prints the new tag', async (t) => {
   const home = await tempHome(t);
   const info = await saveTiny();
-  const exp = await cli(home, ['models', 'export', 'tiny', 'out/tiny.tgz']);
+  const exp = await bento(['models', 'export', 'tiny', 'out/tiny.tgz'], { home });
   t.equal(exp.code, 0, exp.stderr);
   t.equal(exp.stdout, path.join(home, 'out', 'tiny.tgz') + '\n');
-  const def = await cli(home, ['models', 'export', 'tiny']);
+  const def = await bento(['models', 'export', 'tiny'], { home });
   t.equal(def.stdout, path.join(home, `tiny-${info.version}.model.tar.gz`) + '\n', 'default file name in the current folder');
 
   const home2 = await tempHome(t);
-  const imp = await cli(home2, ['models', 'import', path.join(home, 'out', 'tiny.tgz')]);
+  const imp = await bento(['models', 'import', path.join(home, 'out', 'tiny.tgz')], { home: home2 });
   t.equal(imp.code, 0, imp.stderr);
   t.equal(imp.stdout, `tiny:${info.version}\n`);
 
   await fs.writeFile(path.join(home2, 'forest.onnx'), forestToOnnx(tinyForest(3)));
-  const onnx = await cli(home2, ['models', 'import', 'forest.onnx', '--name', 'forest', '--features', 'x, y,z']);
+  const onnx = await bento(['models', 'import', 'forest.onnx', '--name', 'forest', '--features', 'x, y,z'], { home: home2 });
   t.equal(onnx.code, 0, onnx.stderr);
   t.match(onnx.stdout, /^forest:[0-9a-z]{16}\n$/);
-  t.same(JSON.parse((await cli(home2, ['models', 'get', 'forest', '-o', 'json'])).stdout).features, ['x', 'y', 'z']);
-  failsWith(t, await cli(home2, ['models', 'import', 'forest.onnx', '--features', 'x,,z']), 'BAD_ARGUMENT', 'empty name');
+  t.same(JSON.parse((await bento(['models', 'get', 'forest', '-o', 'json'], { home: home2 })).stdout).features, ['x', 'y', 'z']);
+  failsWith(t, await bento(['models', 'import', 'forest.onnx', '--features', 'x,,z'], { home: home2 }), 'BAD_ARGUMENT', 'empty name');
 
   await fs.writeFile(path.join(home2, 'junk.bin'), 'definitely not a model');
   const [junk, missing, unknown] = await Promise.all([
-    cli(home2, ['models', 'import', 'junk.bin']),
-    cli(home2, ['models', 'import', 'missing.tar.gz']),
-    cli(home2, ['models', 'export', 'nope']),
+    bento(['models', 'import', 'junk.bin'], { home: home2 }),
+    bento(['models', 'import', 'missing.tar.gz'], { home: home2 }),
+    bento(['models', 'export', 'nope'], { home: home2 }),
   ]);
   failsWith(t, junk, 'BAD_ARCHIVE', 'junk.bin');
   failsWith(t, missing, 'FILE_NOT_FOUND', 'missing.tar.gz');

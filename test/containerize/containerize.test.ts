@@ -10,6 +10,7 @@ import { containerize, gitRevision } from '../../src/containerize/containerize.j
 import { bentosRoot } from '../../src/store/home.js';
 import { digestTree } from '../../src/store/digest.js';
 import { ROOT, tempDir, tempHome } from '../kit/project.js';
+import { bento } from '../kit/cli.js';
 import { layBento } from '../kit/lay-bento.js';
 import { flagValues, makeFakes } from '../kit/fake-backends.js';
 
@@ -135,21 +136,12 @@ t.test('the revision label comes from git where the command runs', async (t) => 
   t.equal(await gitRevision(ROOT), head || undefined);
 });
 
-/** `node bin/bento.mjs …` with the fakes as the whole PATH. */
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(ROOT, 'bin/bento.mjs'), ...args], { env, cwd: ROOT }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
-
 t.test('bento containerize (CLI): prints the image tags; flags are checked', async (t) => {
   const home = await tempHome(t);
   await layBento(bentosRoot());
   const fakes = await makeFakes(t);
   const env = { ...fakes.env({ up: ['podman'] }), BENTO_HOME: home };
-  const ok = await cli(['containerize', 'activities_model:latest', '-t', 'a:1', '-t', 'b:2', '--label', 'k=v=w', '--build-arg', 'X=1', '--base-image', 'node:20'], env);
+  const ok = await bento(['containerize', 'activities_model:latest', '-t', 'a:1', '-t', 'b:2', '--label', 'k=v=w', '--build-arg', 'X=1', '--base-image', 'node:20'], { env: env, cwd: ROOT });
   t.equal(ok.code, 0, ok.stderr);
   t.equal(ok.stdout, 'a:1\nb:2\n', 'only the tags on stdout');
   t.equal(ok.stderr, '', 'quiet when stderr is not a terminal');
@@ -158,15 +150,15 @@ t.test('bento containerize (CLI): prints the image tags; flags are checked', asy
   t.same(flagValues(build!.argv, '--build-arg'), ['X=1']);
   t.match(build!.dockerfile, /ARG BASE_IMAGE=node:20\n/);
 
-  const dflt = await cli(['containerize', 'activities_model'], env);
+  const dflt = await bento(['containerize', 'activities_model'], { env: env, cwd: ROOT });
   t.equal(dflt.stdout, 'activities_model:0123456789abcdef\n');
 
-  const badBackend = await cli(['containerize', 'activities_model', '--backend', 'nerdctl'], env);
+  const badBackend = await bento(['containerize', 'activities_model', '--backend', 'nerdctl'], { env: env, cwd: ROOT });
   t.equal(badBackend.code, 1);
   t.match(badBackend.stderr, /^BAD_ARGUMENT: --backend "nerdctl": expected one of docker, podman, buildah/);
-  const badArg = await cli(['containerize', 'activities_model', '--build-arg', 'NOVALUE'], env);
+  const badArg = await bento(['containerize', 'activities_model', '--build-arg', 'NOVALUE'], { env: env, cwd: ROOT });
   t.match(badArg.stderr, /^BAD_ARGUMENT: --build-arg "NOVALUE": expected KEY=VALUE/);
-  const none = await cli(['containerize', 'activities_model'], { ...fakes.env(), BENTO_HOME: home });
+  const none = await bento(['containerize', 'activities_model'], { env: { ...fakes.env(), BENTO_HOME: home }, cwd: ROOT });
   t.equal(none.code, 2, 'environment problem: exit 2');
   t.match(none.stderr, /^BACKEND_UNAVAILABLE: no container backend is available/);
   t.equal(none.stdout, '');

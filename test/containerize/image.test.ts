@@ -5,14 +5,14 @@
  * Needs podman (scripts/podman-setup.sh) and the base image (scripts/make-base-image.sh); skipped, with
  * the reason, where they are missing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import t from 'tap';
 import type { Test } from 'tap';
 import { buildBento } from '../../src/builder/build.js';
-import { gitRevision } from '../../src/containerize/containerize.js';
+import { bento as runBento } from '../kit/cli.js';
 import { makeModel } from '../kit/make-model.js';
-import { ACTIVITIES_FIXTURE, ROOT, runtimeReady, tempHome } from '../kit/project.js';
+import { ACTIVITIES_FIXTURE, runtimeReady, tempDir, tempHome } from '../kit/project.js';
 import { BASE_IMAGE, hasBaseImage, podmanEnv, run } from '../kit/podman.js';
 import { freePort } from '../kit/ports.js';
 
@@ -60,6 +60,25 @@ async function predict(port: number): Promise<unknown> {
   return { status: res.status, body: await res.json() };
 }
 
+/**
+ * A fresh git repository with one commit made at a fixed time by a fixed author: the folder `bento containerize`
+ * runs in, so the revision label always has a known value to be checked against (whatever checkout, if any,
+ * the tests run from).
+ */
+async function gitRepo(t: Test): Promise<{ dir: string; revision: string }> {
+  const dir = await tempDir(t, 'bento-repo-');
+  const when = '2024-05-01T00:00:00Z';
+  const git = (...args: string[]): string =>
+    execFileSync('git', ['-c', 'user.name=bento tests', '-c', 'user.email=tests@example.com', '-c', 'commit.gpgsign=false', ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, GIT_AUTHOR_DATE: when, GIT_COMMITTER_DATE: when },
+    }).trim();
+  git('init', '--quiet');
+  git('commit', '--quiet', '--allow-empty', '-m', 'the revision under test');
+  return { dir, revision: git('rev-parse', 'HEAD') };
+}
+
 /** Runs the image attached (so its exit code is podman run's); removed at the end of the test either way. */
 function runImage(t: Test, env: NodeJS.ProcessEnv, image: string, name: string, runArgs: string[], serverArgs: string[]) {
   t.teardown(() => run('podman', ['rm', '--force', '--time', '0', name], env));
@@ -72,16 +91,14 @@ t.test('bento containerize --backend podman: a real image that serves like the h
   await makeModel();
   const bento = await buildBento({ projectDir: ACTIVITIES_FIXTURE });
 
-  // Build through the CLI, as a user would.
-  const cli = start(process.execPath, [path.join(ROOT, 'bin/bento.mjs'), 'containerize', bento.tag, '--backend', 'podman', '--label', 'com.example.suite=containerize'], {
-    ...env,
-    BENTO_HOME: home,
-  });
-  const code = await cli.exit;
+  // Build through the CLI, as a user would, from a checkout whose revision is known.
+  const repo = await gitRepo(t);
+  t.match(repo.revision, /^[0-9a-f]{40}$/, 'the test repository has a revision');
+  const cli = await runBento(['containerize', bento.tag, '--backend', 'podman', '--label', 'com.example.suite=containerize'], { env, home, cwd: repo.dir });
   const image = `activities_model:${bento.info.version}`;
   t.teardown(() => run('podman', ['rmi', '--force', image], env));
-  t.equal(code, 0, cli.output());
-  t.equal(cli.output().trim(), image, 'prints the default image tag <bento name>:<version>');
+  t.equal(cli.code, 0, cli.stdout + cli.stderr);
+  t.equal((cli.stdout + cli.stderr).trim(), image, 'prints the default image tag <bento name>:<version>');
 
   // Labels, user, size.
   const inspect = await run('podman', ['image', 'inspect', image], env);
@@ -90,8 +107,7 @@ t.test('bento containerize --backend podman: a real image that serves like the h
   t.equal(labels['org.opencontainers.image.title'], 'activities_model');
   t.equal(labels['org.opencontainers.image.version'], bento.info.version);
   t.ok(Date.parse(labels['org.opencontainers.image.created'] ?? '') > 0, 'created is a date');
-  const revision = await gitRevision(ROOT);
-  if (revision) t.equal(labels['org.opencontainers.image.revision'], revision, 'revision is the git HEAD');
+  t.equal(labels['org.opencontainers.image.revision'], repo.revision, 'revision is the git HEAD where the command ran');
   t.equal(labels['com.example.suite'], 'containerize', 'the user\'s --label');
   t.equal(labels.owner, 'tests', 'the bento\'s labels');
   t.equal(labels.stage, 'dev');

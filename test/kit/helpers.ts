@@ -1,10 +1,10 @@
-/** Shared set-up for the store tests: a tiny real ONNX forest, a saved model, the CLI and error assertions. */
-import path from 'node:path';
+/** Shared set-up for the store tests: a tiny real ONNX forest, a saved model and error assertions (the CLI runner is kit/cli.ts). */
 import type { Test } from 'tap';
 import { BentoError } from '../../src/errors.js';
 import { forestToOnnx } from '../../src/onnx/write.js';
 import type { ModelInfo } from '../../src/models/model-info.js';
 import { saveModel } from '../../src/models/model-store.js';
+import { rowsSignature } from '../../src/models/signature.js';
 import type { Forest } from '../../src/forest/forest.js';
 
 /** A 2-feature forest: one tree splitting on feature 0 at 0.5 (left 1, right 2). */
@@ -31,10 +31,7 @@ export async function saveTiny(name = 'tiny', extra: Partial<ModelInfo> = {}): P
     onnx: forestToOnnx(tinyForest(), { featureNames: features }),
     info: {
       source: 'trainer',
-      signature: {
-        inputs: [{ name: 'input', shape: ['N', 2], dtype: 'float32' }],
-        outputs: [{ name: 'variable', shape: ['N', 1], dtype: 'float32' }],
-      },
+      signature: rowsSignature(features.length),
       features,
       metrics: { accuracy: 64.5, mean_absolute_error: 53.2 },
       params: { max_depth: 3, random_state: 42 },
@@ -47,26 +44,6 @@ export async function saveTiny(name = 'tiny', extra: Partial<ModelInfo> = {}): P
       ...extra,
     },
     extraFiles: { 'charts/importance.svg': '<svg xmlns="http://www.w3.org/2000/svg"/>\n' },
-  });
-}
-
-/** Runs `node bin/bento.mjs …` with BENTO_HOME set; never throws on a non-zero exit. */
-export async function cli(home: string, args: string[], opts: { cwd?: string; input?: string } = {}) {
-  const { spawn } = await import('node:child_process');
-  const bin = path.resolve(import.meta.dirname, '../../bin/bento.mjs');
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: opts.cwd ?? home,
-      env: { ...process.env, BENTO_HOME: home, BENTO_DEBUG: '' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(opts.input ?? '');
   });
 }
 
