@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { BentoError, isBentoError } from '../errors.js';
 import { modelStore } from '../models/model-store.js';
-import { MODEL_INFO_FILE } from '../models/model-yaml.js';
+import type { ModelInfo } from '../models/model-info.js';
+import { MODEL_INFO_FILE, readModelInfo } from '../models/model-yaml.js';
 import { extractArchive } from '../store/archive.js';
 import { verifyTree } from '../store/digest.js';
 import { formatTag, splitExactTag } from '../store/tag.js';
@@ -66,6 +67,21 @@ function checkModels(info: BentoInfo, label: string): void {
   }
 }
 
+/** Reads each model's model.yaml with the one checked reader, before anything lands: it must name its own tag. */
+async function readModelInfos(root: string, info: BentoInfo, label: string): Promise<void> {
+  for (const m of info.models) {
+    const { name, version } = splitExactTag(m.tag);
+    let model: ModelInfo;
+    try {
+      model = readModelInfo(path.join(root, 'models', name, version));
+    } catch (err) {
+      if (isBentoError(err)) throw new BentoError('BAD_ARCHIVE', `${label}: model ${m.tag}: ${err.message}`, err.details);
+      throw err;
+    }
+    if (model.name !== name || model.version !== version) throw new BentoError('BAD_ARCHIVE', `${label}: model ${m.tag}: its ${MODEL_INFO_FILE} says ${model.name}:${model.version}`);
+  }
+}
+
 /**
  * Imports a bento archive (.bento / .tar.gz / .tar / .zip) into the store under BENTO_HOME.
  *
@@ -87,6 +103,7 @@ export async function importBento(file: string): Promise<ImportResult> {
       if (isBentoError(err)) throw new BentoError(err.code, `${label}: ${err.message}`, err.details);
       throw err;
     }
+    await readModelInfos(root, info, label);
     // Verified: now it may land.
     const bento = await bentoStore().createOrKeep(info.name, info.version, async (tmp) => {
       await moveContents(root, tmp);

@@ -1,16 +1,20 @@
 // Export → import round trips into an empty BENTO_HOME; every kind of bad archive is refused with
 // BAD_ARCHIVE and nothing lands in the stores.
+import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import t, { type Test } from 'tap';
+import YAML from 'yaml';
 import { buildBento } from '../../src/builder/build.js';
 import { deleteBento, listBentos } from '../../src/bento/bento-store.js';
 import { exportBento } from '../../src/bento/export.js';
 import { importBento } from '../../src/bento/import.js';
-import { verifyBento } from '../../src/bento/bento-yaml.js';
+import type { BentoInfo } from '../../src/bento/bento-info.js';
+import { stringifyBentoInfo, verifyBento } from '../../src/bento/bento-yaml.js';
 import { extractArchive, writeTarGz } from '../../src/store/archive.js';
 import { listModels } from '../../src/models/model-store.js';
+import { splitExactTag } from '../../src/store/tag.js';
 import { makeModel } from '../kit/make-model.js';
 import { copyActivitiesProject, tempDir, tempHome } from '../kit/project.js';
 
@@ -112,6 +116,19 @@ t.test('archives that could write outside, or were tampered with, are refused an
   const extra = path.join(dir, 'extra.bento');
   await writeTarGz(path.join(dir, 'extra'), extra);
 
+  // A model.yaml that says it is another model, its digest updated so only the reader can tell.
+  const renamed = path.join(dir, 'renamed');
+  await extractArchive(good, renamed);
+  const info = YAML.parse(await fs.readFile(path.join(renamed, 'bento.yaml'), 'utf8')) as BentoInfo;
+  const { name: mname, version: mversion } = splitExactTag(info.models[0]!.tag);
+  const modelYaml = `models/${mname}/${mversion}/model.yaml`;
+  const text = (await fs.readFile(path.join(renamed, modelYaml), 'utf8')).replace(`name: ${mname}`, 'name: someone_else');
+  await fs.writeFile(path.join(renamed, modelYaml), text);
+  info.files[modelYaml] = createHash('sha256').update(text).digest('hex');
+  await fs.writeFile(path.join(renamed, 'bento.yaml'), stringifyBentoInfo(info));
+  const renamedFile = path.join(dir, 'renamed.bento');
+  await writeTarGz(renamed, renamedFile);
+
   const raw: Array<[string, Buffer, RegExp]> = [
     ['absolute path', rawTarGz([{ name: 'bento.yaml', data: BENTO_YAML }, { name: '/tmp/bento-evil-absolute', data: 'x' }]), /"\/tmp\/bento-evil-absolute".*absolute/],
     ['.. segment', rawTarGz([{ name: 'bento.yaml', data: BENTO_YAML }, { name: 'src/../../bento-evil-dotdot', data: 'x' }]), /bento-evil-dotdot.*"\.\."/],
@@ -121,6 +138,7 @@ t.test('archives that could write outside, or were tampered with, are refused an
   const cases: Array<[string, string, RegExp]> = [
     ['tampered file digest', tampered, /digest mismatch for "src\/service\.cjs"/],
     ['file not listed in bento.yaml', extra, /unexpected file "src\/backdoor\.js"/],
+    ['a model.yaml naming another model', renamedFile, /model\.yaml says someone_else:/],
   ];
   for (const [what, bytes, names] of raw) {
     const f = path.join(dir, `${what.replace(/\W+/g, '-')}.bento`);
