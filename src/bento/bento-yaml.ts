@@ -5,12 +5,11 @@
  * by the SDK's own functions, so a bad value there is the BAD_CONFIG that `service()` would give).
  * The builder writes bento.yaml through `stringifyBentoInfo`, which checks before it writes.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import YAML from 'yaml';
 import { BentoError } from '../errors.js';
 import { resolveApiSettings, resolveTraffic } from '../sdk/index.js';
 import { isInsidePath, verifyTree } from '../store/digest.js';
+import { readInfoFileSync } from '../store/info-file.js';
 import type { InfoCodec } from '../store/store.js';
 import { NAME_RE, splitExactTag, VERSION_RE } from '../store/tag.js';
 import { BENTO_INFO_FILE, type BentoInfo } from './bento-info.js';
@@ -128,15 +127,7 @@ export const bentoInfoCodec: InfoCodec<BentoInfo> = { parse: parseBentoInfo, str
  *   const info = loadBentoInfo(path.resolve(__dirname, '..'));
  */
 export function loadBentoInfo(dir: string): BentoInfo {
-  const file = path.join(dir, BENTO_INFO_FILE);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BentoError('FILE_NOT_FOUND', `${dir} is not a bento: it has no ${BENTO_INFO_FILE}`);
-    throw err;
-  }
-  return parseBentoInfo(text, file);
+  return readInfoFileSync(dir, BENTO_INFO_FILE, 'bento', parseBentoInfo);
 }
 
 /** Reads bento.yaml and checks every file against its digest (and that no other file is there). */

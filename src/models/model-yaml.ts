@@ -2,11 +2,10 @@
  * The one reader and writer of `model.yaml`: every reading (the model store, model import, the runtime
  * in a bento) goes through `checkModelInfo`, with the same strictness and the same error code (BAD_MODEL).
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import YAML from 'yaml';
 import { BentoError } from '../errors.js';
 import { isInsidePath } from '../store/digest.js';
+import { readInfoFileSync } from '../store/info-file.js';
 import type { InfoCodec } from '../store/store.js';
 import { NAME_RE, VERSION_RE } from '../store/tag.js';
 import type { ModelInfo, TensorSpec } from './model-info.js';
@@ -86,13 +85,5 @@ export const modelInfoCodec: InfoCodec<ModelInfo> = { parse: parseModelInfo, str
  *   const info = readModelInfo(path.join(bentoDir, 'models', name, version));
  */
 export function readModelInfo(dir: string): ModelInfo {
-  const file = path.join(dir, MODEL_INFO_FILE);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BentoError('FILE_NOT_FOUND', `${dir} is not a model: it has no ${MODEL_INFO_FILE}`);
-    throw err;
-  }
-  return parseModelInfo(text, file);
+  return readInfoFileSync(dir, MODEL_INFO_FILE, 'model', parseModelInfo);
 }
