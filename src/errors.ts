@@ -40,7 +40,7 @@ export const ERROR_STATUS = {
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
 export interface ErrorDetail {
-  /** JSON pointer (or file path/key) of what is wrong, e.g. "/3/Climb (m)". */
+  /** JSON pointer (or file path/key) of what is wrong, e.g. "/3/rooms". */
   path: string;
   message: string;
 }

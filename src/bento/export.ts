@@ -20,7 +20,7 @@ export interface ExportOptions {
  * `./<name>-<version>.bento.zip` for zip).
  *
  * @example
- *   await exportBento('activities_model:latest') // '/work/app/activities_model-3f9c….bento'
+ *   await exportBento('houses_model:latest') // '/work/app/houses_model-3f9c….bento'
  */
 export async function exportBento(tag: string, file?: string, opts: ExportOptions = {}): Promise<string> {
   if (opts.format !== undefined && opts.format !== 'tar' && opts.format !== 'zip') {

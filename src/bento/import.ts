@@ -86,7 +86,7 @@ async function readModelInfos(root: string, info: BentoInfo, label: string): Pro
  * Imports a bento archive (.bento / .tar.gz / .tar / .zip) into the store under BENTO_HOME.
  *
  * @example
- *   const { tag, created } = await importBento('activities_model-3f9c….bento');
+ *   const { tag, created } = await importBento('houses_model-3f9c….bento');
  */
 export async function importBento(file: string): Promise<ImportResult> {
   const label = path.basename(file);

@@ -21,7 +21,7 @@ function looksLikePath(ref: string): boolean {
  * the bento store (`name`, `name:latest`, `name:version`, a unique version prefix).
  *
  * @example
- *   const { dir, info } = await locateBento('activities_model:latest');
+ *   const { dir, info } = await locateBento('houses_model:latest');
  *   const entry = path.join(dir, info.runtime.entry);
  */
 export async function locateBento(ref: string): Promise<Stored<BentoInfo>> {

@@ -28,7 +28,7 @@ export async function assertModelUnused(info: Pick<ModelInfo, 'name' | 'version'
  * Deletes a model version from the model store; refused with IN_USE while a bento uses it.
  *
  * @example
- *   await deleteModel('activities_regressor:01hx'); // IN_USE: model … is used by bento activities_model:…
+ *   await deleteModel('houses_regressor:01hx'); // IN_USE: model … is used by bento houses_model:…
  */
 export async function deleteModel(tag: string): Promise<ModelInfo> {
   const store = modelStore();

@@ -45,7 +45,7 @@ const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?$/;
  * Builds a bento into the store under BENTO_HOME.
  *
  * @example
- *   const { tag } = await buildBento({ projectDir: '.', labels: { stage: 'dev' } }); // 'activities_model:3f9c…'
+ *   const { tag } = await buildBento({ projectDir: '.', labels: { stage: 'dev' } }); // 'houses_model:3f9c…'
  */
 export async function buildBento(opts: BuildOptions = {}): Promise<BuildResult> {
   const progress = opts.onProgress ?? (() => undefined);

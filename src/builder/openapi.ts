@@ -33,7 +33,7 @@ function copy<T>(x: T): T {
  * Builds the document for a service's APIs.
  *
  * @example
- *   YAML.stringify(openApiDocument({ name: 'activities_model', apis }, '0123456789abcdef'))
+ *   YAML.stringify(openApiDocument({ name: 'houses_model', apis }, '0123456789abcdef'))
  */
 export function openApiDocument(service: { name: string; description?: string; apis: BentoApi[] }, version: string): OpenApiDocument {
   const paths: Record<string, unknown> = {};

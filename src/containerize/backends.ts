@@ -4,7 +4,7 @@
  *
  * @example
  *   const backend = await detectBackend();
- *   if (backend) await backend.build({ context: bentoDir, dockerfile, tags: ['activities_model:1'], buildArgs: {}, labels: {} });
+ *   if (backend) await backend.build({ context: bentoDir, dockerfile, tags: ['houses_model:1'], buildArgs: {}, labels: {} });
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

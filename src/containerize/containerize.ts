@@ -6,7 +6,7 @@
  * and the error says how to build it elsewhere.
  *
  * @example
- *   const { tags } = await containerize({ bento: 'activities_model:latest', backend: 'podman' });
+ *   const { tags } = await containerize({ bento: 'houses_model:latest', backend: 'podman' });
  */
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';

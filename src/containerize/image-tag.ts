@@ -1,6 +1,6 @@
 /**
  * Image references as docker, podman and buildah accept them for `--tag`:
- * `[host[:port]/]path[:tag]`, path components lowercase (`activities_model`, `team/app`), tag ≤ 128 chars.
+ * `[host[:port]/]path[:tag]`, path components lowercase (`houses_model`, `team/app`), tag ≤ 128 chars.
  */
 import { BentoError } from '../errors.js';
 

@@ -34,7 +34,7 @@ export interface SaveModelInput {
  * Saves a new model version (version from newVersion(), digests of every file in `files`), atomically.
  *
  * @example
- *   const info = await saveModel({ name: 'activities_regressor', onnx, info: { source: 'trainer', … } });
+ *   const info = await saveModel({ name: 'houses_regressor', onnx, info: { source: 'trainer', … } });
  *   console.log(`${info.name}:${info.version}`);
  */
 export async function saveModel(input: SaveModelInput): Promise<ModelInfo> {

@@ -31,7 +31,7 @@ const FLOAT = onnx.TensorProto.DataType.FLOAT;
  * take the forest's branches even if a threshold was not float32-exact.
  *
  * @example
- *   const bytes = forestToOnnx(forest, { featureNames: ['Distance (km)', 'Climb (m)'] });
+ *   const bytes = forestToOnnx(forest, { featureNames: ['rooms', 'area'] });
  *   await fs.writeFile('model.onnx', bytes);
  */
 export function forestToOnnx(forest: Forest, opts: ForestToOnnxOptions = {}): Uint8Array {

@@ -10,6 +10,7 @@ import { forestToOnnx } from '../onnx/write.js';
 import { loadSession, runForest } from '../onnx/session.js';
 import { saveModel } from '../models/model-store.js';
 import type { ModelInfo } from '../models/model-info.js';
+import { ROWS_INPUT, rowsSignature } from '../models/signature.js';
 import { loadCatalog } from './catalog.js';
 import { inferDataset, modelNameFromFile } from './infer.js';
 import { runTraining, type DatasetSource, type TrainingResult } from './pipeline.js';
@@ -87,7 +88,7 @@ const PARITY = 1e-4;
 async function checkOnnxParity(onnx: Uint8Array, result: TrainingResult): Promise<void> {
   const { inputs, rows, predictions } = result.validation;
   const session = await loadSession(onnx);
-  const out = await runForest(session, 'input', inputs, rows, result.features.length);
+  const out = await runForest(session, ROWS_INPUT, inputs, rows, result.features.length);
   for (let i = 0; i < rows; i++) {
     const want = predictions[i]!;
     const rel = Math.abs(out[i]! - want) / Math.max(Math.abs(want), 1e-6);
@@ -115,16 +116,12 @@ export async function trainAndSave(opts: TrainAndSaveOptions = {}): Promise<{ in
   });
   const onnx = forestToOnnx(result.forest, { featureNames: result.features, docString: `${plan.name}: random forest predicting ${result.target}` });
   await checkOnnxParity(onnx, result);
-  const n = result.features.length;
   const info = await saveModel({
     name: plan.name,
     onnx,
     info: {
       source: 'trainer',
-      signature: {
-        inputs: [{ name: 'input', shape: ['N', n], dtype: 'float32' }],
-        outputs: [{ name: 'variable', shape: ['N', 1], dtype: 'float32' }],
-      },
+      signature: rowsSignature(result.features.length),
       features: result.features,
       metrics: { ...result.metrics },
       params: { ...result.params, cv_results: result.cvResults, search: result.search, importances: result.importances },

@@ -35,7 +35,7 @@ export function readBento(bentoDir: string): LoadedBento {
  */
 export function applyBentoSettings(svc: ServiceDefinition, info: BentoInfo, bentoYaml = BENTO_INFO_FILE): ServiceDefinition {
   const apis = { ...svc.apis };
-  for (const a of info.apis ?? []) {
+  for (const a of info.apis) {
     const def = apis[a.name];
     if (!def) continue;
     apis[a.name] = { ...def, ...resolveApiSettings(a, `${bentoYaml}: api "${a.name}"`, def) };
@@ -45,5 +45,5 @@ export function applyBentoSettings(svc: ServiceDefinition, info: BentoInfo, bent
 
 /** Sets the bento's `envs` that the environment does not already set. */
 export function applyEnvs(info: BentoInfo, env: NodeJS.ProcessEnv = process.env): void {
-  for (const e of info.envs ?? []) if (e?.name && env[e.name] === undefined) env[e.name] = String(e.value ?? '');
+  for (const e of info.envs) if (env[e.name] === undefined) env[e.name] = e.value;
 }

@@ -21,14 +21,16 @@ export interface RunBentoOptions {
 /**
  * @example
  *   // src/service.cjs of a bento
- *   runBento(require('./service.ts').svc, { bentoDir: path.resolve(__dirname, '..'), argv: process.argv.slice(2) });
+ *   runBento(() => require('./service.ts').svc, { bentoDir: path.resolve(__dirname, '..'), argv: process.argv.slice(2) });
  */
-export async function runBento(svc: ServiceDefinition, opts: RunBentoOptions): Promise<void> {
+export async function runBento(svc: ServiceDefinition | (() => ServiceDefinition), opts: RunBentoOptions): Promise<void> {
   try {
+    // The bundle passes a loader, so that an error while loading the service module is printed here too.
+    const definition = typeof svc === 'function' ? svc() : svc;
     const flags = parseServeArgs(opts.argv);
     const bento = readBento(opts.bentoDir);
     applyEnvs(bento.info);
-    const service = applyBentoSettings(svc, bento.info, path.join(opts.bentoDir, BENTO_INFO_FILE));
+    const service = applyBentoSettings(definition, bento.info, path.join(opts.bentoDir, BENTO_INFO_FILE));
     await launch({
       flags,
       label: `${bento.info.name}:${bento.info.version}`,

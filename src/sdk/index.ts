@@ -5,8 +5,8 @@
  *
  * @example
  *   export const svc = service({
- *     name: 'activities_model',
- *     models: { regressor: 'activities_regressor:latest' },
+ *     name: 'houses_model',
+ *     models: { regressor: 'houses_regressor:latest' },
  *     apis: { predict: api({ route: '/predict', input, output, batchable: true, preprocess }) },
  *   });
  */
@@ -69,7 +69,7 @@ export interface ApiDefinition<In = unknown, Out = unknown>
 
 export interface ServiceOptions {
   name: string;
-  /** Models by alias → store tag, e.g. { regressor: 'activities_regressor:latest' }. */
+  /** Models by alias → store tag, e.g. { regressor: 'houses_regressor:latest' }. */
   models: Record<string, string>;
   apis: Record<string, ApiOptions<any, any>>;
   traffic?: Partial<TrafficOptions>;

@@ -23,7 +23,7 @@ const loadArchiver = (): ((format: 'zip', opts?: ArchiverOptions) => Archiver) =
   createRequire(import.meta.url)('archiver') as (format: 'zip', opts?: ArchiverOptions) => Archiver;
 
 export interface WriteOptions {
-  /** Folder path every entry is placed under inside the archive, e.g. `activities_regressor/<version>`. */
+  /** Folder path every entry is placed under inside the archive, e.g. `houses_regressor/<version>`. */
   prefix?: string;
 }
 

@@ -18,8 +18,8 @@ export interface Tag {
  * Parses `name[:version]`; `latest` comes back as no version.
  *
  * @example
- *   parseTag('activities_regressor:latest') // { name: 'activities_regressor' }
- *   parseTag('activities_regressor:01hx')   // { name: 'activities_regressor', version: '01hx' }
+ *   parseTag('houses_regressor:latest') // { name: 'houses_regressor' }
+ *   parseTag('houses_regressor:01hx')   // { name: 'houses_regressor', version: '01hx' }
  */
 export function parseTag(s: string): Tag {
   const parts = s.split(':');
@@ -39,7 +39,7 @@ export function parseTag(s: string): Tag {
  * Parses an exact tag `name:version` (as stored in bento.yaml): BAD_TAG when the version is missing or `latest`.
  *
  * @example
- *   splitExactTag('activities_regressor:01hx') // { name: 'activities_regressor', version: '01hx' }
+ *   splitExactTag('houses_regressor:01hx') // { name: 'houses_regressor', version: '01hx' }
  */
 export function splitExactTag(s: string): Required<Tag> {
   const { name, version } = parseTag(s);

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { predict } from '../../src/forest/forest.js';
-import { onnxToForest } from '../../src/onnx/index.js';
+import { onnxToForest } from '../../src/onnx/read.js';
 import { spawnServer, stopServer, waitForStatus } from '../kit/bento.js';
 import { bento } from '../kit/cli.js';
 import { post } from '../kit/http.js';

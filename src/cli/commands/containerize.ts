@@ -21,7 +21,7 @@ export const containerize: Command = {
     'TAG is a bento tag (name, name:version, a version prefix) or a bento folder.',
     'The image serves the bento in production mode, as a non-root user, on the port the bento\'s docker.env',
     'sets (BENTOML_PORT, else PORT, else 3000); `-e BENTOML_PORT=8080` changes it at run time:',
-    '  docker run -p 3000:3000 activities_model:<version>',
+    '  docker run -p 3000:3000 NAME:VERSION',
     'Arguments after the image name are passed to the server, e.g. `--workers 2`.',
   ].join('\n'),
   async run({ values, positionals }) {

@@ -4,7 +4,8 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { getBento } from '../../bento/bento-store.js';
+import { BENTO_INFO_FILE } from '../../bento/bento-info.js';
+import { locateBento } from '../../bento/locate.js';
 import { BentoError } from '../../errors.js';
 import { resolveFlags, type ServeFlags } from '../../runtime/args.js';
 import { runForwarding } from '../child.js';
@@ -16,17 +17,18 @@ function isDir(p: string): boolean {
   return existsSync(p) && statSync(p).isDirectory();
 }
 
-/** What `bento serve X` means: a bento folder, a project folder, or a bento tag in the store. */
+/**
+ * What `bento serve X` means: a project folder (bentofile.yaml or service.ts, no bento.yaml), else a bento
+ * by folder or tag, as every command that takes a bento decides it (locateBento).
+ */
 export async function resolveTarget(target: string): Promise<Target> {
   const dir = path.resolve(target);
-  if (isDir(dir)) {
-    if (existsSync(path.join(dir, 'bento.yaml'))) return { kind: 'bento', dir, entry: path.join(dir, 'src', 'service.cjs') };
+  if (isDir(dir) && !existsSync(path.join(dir, BENTO_INFO_FILE))) {
     if (existsSync(path.join(dir, 'bentofile.yaml')) || existsSync(path.join(dir, 'service.ts'))) return { kind: 'project', dir };
-    throw new BentoError('BAD_ARGUMENT', `${target} is neither a bento (no bento.yaml) nor a project (no bentofile.yaml or service.ts)`);
+    throw new BentoError('BAD_ARGUMENT', `${target} is neither a bento (no ${BENTO_INFO_FILE}) nor a project (no bentofile.yaml or service.ts)`);
   }
-  if (target === '.' || target.includes('/')) throw new BentoError('FILE_NOT_FOUND', `no such folder: ${target}`);
-  const { dir: bentoDir, info } = await getBento(target);
-  return { kind: 'bento', dir: bentoDir, entry: path.join(bentoDir, info.runtime?.entry ?? 'src/service.cjs') };
+  const { dir: bentoDir, info } = await locateBento(target);
+  return { kind: 'bento', dir: bentoDir, entry: path.join(bentoDir, info.runtime.entry) };
 }
 
 /** The flags a child server gets (only those given: the child reads BENTOML_PORT etc. itself). */

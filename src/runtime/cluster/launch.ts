@@ -14,7 +14,7 @@ export interface LaunchOptions {
   makeServer(production: boolean): Promise<FastifyInstance>;
   /** Seconds a request may take (the service's traffic.timeout): the drain grace period is this plus 5 s. */
   timeoutSeconds: number;
-  /** e.g. `activities_model:3f2a…`, for the log lines. */
+  /** e.g. `houses_model:3f2a…`, for the log lines. */
   label: string;
 }
 
