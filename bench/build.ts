@@ -18,7 +18,7 @@ import { entrySource, RUNTIME_MAIN } from '../src/builder/bundle.js';
 import { onnxruntimeFiles } from '../src/builder/onnxruntime-files.js';
 import { listSources } from '../src/builder/sources.js';
 import { getModel } from '../src/models/model-store.js';
-import { makeModel } from '../test/kit/make-model.js';
+import { makeModel } from '../test/kit/model.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.argv[2] ?? 5);

@@ -141,7 +141,6 @@ async function importMlRandomForest(file: string, bytes: Buffer, opts: ImportOpt
       features,
       metrics: {},
       params: { n_estimators: forest.trees.length },
-      fill: {},
       labels: {},
     },
   });
@@ -180,7 +179,6 @@ async function importOnnx(file: string, bytes: Buffer, opts: ImportOptions): Pro
       features,
       metrics: {},
       params: {},
-      fill: {},
       labels: {},
     },
   });

@@ -34,8 +34,6 @@ export interface ModelInfo {
   metrics: Record<string, number>;
   /** Chosen training parameters. */
   params: Record<string, unknown>;
-  /** Values the serving preprocessing fills missing features with (e.g. the heart-rate training mean). */
-  fill: Record<string, number>;
   /** The training pipeline's cleaning rules and what they learned, so serving applies the same ones (absent for imported models). */
   preprocessing?: ModelPreprocessing;
   training_data?: { digest: string; rows: number; train_rows?: number; validation_rows?: number; test_rows?: number };

@@ -4,6 +4,7 @@
  */
 import YAML from 'yaml';
 import { BentoError } from '../errors.js';
+import { checkPreprocessing } from './preprocessing.js';
 import { isInsidePath } from '../store/digest.js';
 import { readInfoFileSync } from '../store/info-file.js';
 import type { InfoCodec } from '../store/store.js';
@@ -48,10 +49,10 @@ export function checkModelInfo(data: unknown, label: string): ModelInfo {
   checkTensors(d.signature.inputs, 'signature/inputs', bad);
   checkTensors(d.signature.outputs, 'signature/outputs', bad);
   if (!Array.isArray(d.features) || !d.features.every((f) => typeof f === 'string')) throw bad('features', 'is not a list of names');
-  for (const key of ['metrics', 'params', 'fill', 'labels', 'files'] as const) {
+  for (const key of ['metrics', 'params', 'labels', 'files'] as const) {
     if (!isMap(d[key])) throw bad(key, 'is missing or not a mapping');
   }
-  for (const [k, v] of Object.entries(d.fill as Record<string, unknown>)) if (typeof v !== 'number') throw bad(`fill/${k}`, 'is not a number');
+  if (d.preprocessing !== undefined) checkPreprocessing(d.preprocessing, d.features as string[], label);
   for (const [rel, digest] of Object.entries(d.files as Record<string, unknown>)) {
     if (typeof digest !== 'string' || !HEX64.test(digest)) throw bad(`files/${rel}`, 'is not a sha256 digest');
   }

@@ -60,8 +60,6 @@ export interface TrainingResult {
     sourceRows: number;
     droppedRows: number;
   };
-  /** The values the `fill_mean` rules learned (training means), by column. */
-  fill: Record<string, number>;
   /** The rules and what they learned, stored with the model so serving repeats them. */
   preprocessing: ModelPreprocessing;
   /** Statistics of each feature over the training split. */
@@ -146,7 +144,6 @@ export async function runTraining(opts: TrainingOptions): Promise<TrainingResult
       sourceRows: data.sourceRows,
       droppedRows: data.dropped,
     },
-    fill: data.fill,
     preprocessing: { features: [...features], target: spec.target, rules: spec.rules, fill: { ...data.fill } },
     reference: referenceStats(train.x, parts.train.length, features),
     importances,

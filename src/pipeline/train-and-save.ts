@@ -125,7 +125,6 @@ export async function trainAndSave(opts: TrainAndSaveOptions = {}): Promise<{ in
       features: result.features,
       metrics: { ...result.metrics },
       params: { ...result.params, cv_results: result.cvResults, search: result.search, importances: result.importances },
-      fill: { ...result.fill },
       preprocessing: result.preprocessing,
       training_data: {
         digest: result.data.digest,

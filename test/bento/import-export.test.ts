@@ -15,7 +15,7 @@ import { stringifyBentoInfo, verifyBento } from '../../src/bento/bento-yaml.js';
 import { extractArchive, writeTarGz } from '../../src/store/archive.js';
 import { listModels } from '../../src/models/model-store.js';
 import { splitExactTag } from '../../src/store/tag.js';
-import { makeModel } from '../kit/make-model.js';
+import { makeModel } from '../kit/model.js';
 import { copyActivitiesProject, tempDir, tempHome } from '../kit/project.js';
 
 /** A built and exported bento, and the home it was built in. */

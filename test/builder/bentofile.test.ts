@@ -6,7 +6,7 @@ import { Ajv } from 'ajv';
 import { BentoError } from '../../src/errors.js';
 import { parseBentofile, readBentofile } from '../../src/builder/bentofile.js';
 import { resolveBuild } from '../../src/builder/resolve.js';
-import { makeModel } from '../kit/make-model.js';
+import { makeModel } from '../kit/model.js';
 import { ACTIVITIES_FIXTURE, copyActivitiesProject, ROOT, tempDir, tempHome } from '../kit/project.js';
 
 async function badConfig(t: Test, p: Promise<unknown>): Promise<BentoError> {

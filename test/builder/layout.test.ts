@@ -10,7 +10,7 @@ import { loadBentoInfo, verifyBento } from '../../src/bento/bento-yaml.js';
 import { digestTree, sha256File } from '../../src/store/digest.js';
 import { getModel } from '../../src/models/model-store.js';
 import { svc } from '../../service.js';
-import { makeModel } from '../kit/make-model.js';
+import { FILL_HEART_RATE, makeModel } from '../kit/model.js';
 import { ACTIVITIES_FIXTURE, ROOT, tempHome } from '../kit/project.js';
 
 t.test('the activities bento has the documented layout', async (t) => {
@@ -72,7 +72,7 @@ t.test('the activities bento has the documented layout', async (t) => {
   const mdir = `models/activities_regressor/${model.version}`;
   t.equal(info.files[`${mdir}/model.onnx`], onnxDigest);
   t.ok(info.files[`${mdir}/model.yaml`]);
-  t.same(YAML.parse(await fs.readFile(path.join(dir, mdir, 'model.yaml'), 'utf8')).fill, { 'Average Heart rate (tpm)': 100 });
+  t.same(YAML.parse(await fs.readFile(path.join(dir, mdir, 'model.yaml'), 'utf8')).preprocessing.fill, { 'Average Heart rate (tpm)': FILL_HEART_RATE });
 
   // onnxruntime for Linux x64 only
   const ort = 'env/node_modules/onnxruntime-node';

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { buildBento } from '../../src/builder/build.js';
-import { expectedPrediction, FILL_HEART_RATE, makeModel } from '../kit/make-model.js';
+import { expectedPrediction, FILL_HEART_RATE, makeModel } from '../kit/model.js';
 import { ACTIVITIES_FIXTURE, ROOT, tempDir, tempHome } from '../kit/project.js';
 import { freePort } from '../kit/ports.js';
 

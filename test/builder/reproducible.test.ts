@@ -6,7 +6,7 @@ import t from 'tap';
 import { buildBento } from '../../src/builder/build.js';
 import { listBentos } from '../../src/bento/bento-store.js';
 import { exportBento } from '../../src/bento/export.js';
-import { makeModel } from '../kit/make-model.js';
+import { makeModel } from '../kit/model.js';
 import { copyActivitiesProject, tempDir, tempHome } from '../kit/project.js';
 
 t.test('two builds of unchanged inputs give one version and one copy', async (t) => {

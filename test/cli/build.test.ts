@@ -5,7 +5,7 @@ import path from 'node:path';
 import t from 'tap';
 import YAML from 'yaml';
 import { bento } from '../kit/cli.js';
-import { makeModel } from '../kit/make-model.js';
+import { makeModel } from '../kit/model.js';
 import { ACTIVITIES_FIXTURE, ROOT, tempDir, tempHome } from '../kit/project.js';
 
 t.test('build, list, get, delete, export, import from the command line', async (t) => {

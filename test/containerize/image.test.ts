@@ -11,7 +11,7 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { buildBento } from '../../src/builder/build.js';
 import { bento as runBento } from '../kit/cli.js';
-import { makeModel } from '../kit/make-model.js';
+import { makeModel } from '../kit/model.js';
 import { ACTIVITIES_FIXTURE, runtimeReady, tempDir, tempHome } from '../kit/project.js';
 import { BASE_IMAGE, hasBaseImage, podmanEnv, run } from '../kit/podman.js';
 import { freePort } from '../kit/ports.js';

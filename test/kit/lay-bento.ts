@@ -43,7 +43,6 @@ function tinyModel(name: string, version: string): { info: ModelInfo; onnx: Uint
     features,
     metrics: {},
     params: {},
-    fill: {},
     labels: {},
     files: { 'model.onnx': sha256(onnx) },
   };

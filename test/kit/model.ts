@@ -1,14 +1,17 @@
 /**
- * Models for the runtime's tests and benchmarks, written straight into a folder (model.onnx + model.yaml),
- * without the model store: a seeded random forest over the activities features, and its reference predictions.
- * The models look like trained ones: they store the project's preprocessing (conf/base/catalog.yml's rules).
+ * The test kit's models: forests made by hand or seeded at random, and ONE way to turn a forest into a
+ * trained-looking model (model.onnx + the ModelInfo a trained model stores, with the project's preprocessing:
+ * conf/base/catalog.yml's rules), either saved into the model store (`saveTestModel`, `makeModel`) or written
+ * straight into a folder for createServer (`writeModel`). Reference predictions go with each forest.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import YAML from 'yaml';
 import { forestToOnnx } from '../../src/onnx/write.js';
 import type { ModelInfo, ModelPreprocessing } from '../../src/models/model-info.js';
+import { saveModel, type SaveModelInput } from '../../src/models/model-store.js';
+import { stringifyModelInfo } from '../../src/models/model-yaml.js';
+import { rowsSignature } from '../../src/models/signature.js';
 import { parseCatalog } from '../../src/pipeline/catalog.js';
 import { predict, type Forest, type Tree, treeFromLists } from '../../src/forest/forest.js';
 
@@ -128,21 +131,11 @@ export function writeModel(
     name,
     version,
     creation_time: new Date(0).toISOString(),
-    source: 'trainer',
     model_file: 'model.onnx',
-    signature: {
-      inputs: [{ name: 'input', shape: ['N', FEATURES.length], dtype: 'float32' }],
-      outputs: [{ name: 'variable', shape: ['N', 1], dtype: 'float32' }],
-    },
-    features: [...FEATURES],
-    metrics: {},
-    params: {},
-    fill: { [HEART_RATE]: FILL_HEART_RATE },
-    preprocessing: activitiesPreprocessing(FILL_HEART_RATE),
-    labels: {},
     files: {},
+    ...trainedInfo([...FEATURES], activitiesPreprocessing(FILL_HEART_RATE)),
   };
-  writeFileSync(path.join(dir, 'model.yaml'), YAML.stringify(info));
+  writeFileSync(path.join(dir, 'model.yaml'), stringifyModelInfo(info));
   return { info, onnxPath, dir };
 }
 
@@ -156,4 +149,87 @@ export function matches(got: unknown, want: number[]): boolean {
     got.length === want.length &&
     got.every((g, i) => typeof g === 'number' && Math.abs(g - want[i]!) <= 1e-4 * Math.max(1, Math.abs(want[i]!)))
   );
+}
+
+/** What a trained model stores besides its tag and files: the signature, features and (optionally) preprocessing. */
+export function trainedInfo(features: string[], preprocessing?: ModelPreprocessing): SaveModelInput['info'] {
+  return {
+    source: 'trainer',
+    signature: rowsSignature(features.length),
+    features,
+    metrics: {},
+    params: {},
+    ...(preprocessing ? { preprocessing } : {}),
+    labels: {},
+  };
+}
+
+/**
+ * Saves `forest` as a trained-looking model into the model store under the current BENTO_HOME; `info`
+ * overrides fields of the stored ModelInfo, `extraFiles` are stored beside it (charts).
+ */
+export async function saveTestModel(opts: {
+  name: string;
+  forest: Forest;
+  features: string[];
+  preprocessing?: ModelPreprocessing;
+  info?: Partial<SaveModelInput['info']>;
+  extraFiles?: SaveModelInput['extraFiles'];
+}): Promise<ModelInfo> {
+  return saveModel({
+    name: opts.name,
+    onnx: forestToOnnx(opts.forest, { featureNames: opts.features }),
+    info: { ...trainedInfo(opts.features, opts.preprocessing), ...opts.info },
+    ...(opts.extraFiles ? { extraFiles: opts.extraFiles } : {}),
+  });
+}
+
+function stump(feature: number, threshold: number, low: number, high: number): Tree {
+  return {
+    feature: Int32Array.from([feature, -1, -1]),
+    threshold: Float64Array.from([threshold, 0, 0]),
+    left: Int32Array.from([1, -1, -1]),
+    right: Int32Array.from([2, -1, -1]),
+    value: Float64Array.from([0, low, high]),
+  };
+}
+
+/**
+ * A forest you can work out by hand, over the activities features; `offset` shifts every leaf, to make a
+ * different model of the same shape.
+ *
+ *   tree 1: Distance (km) <= 10 ? 2 : 4
+ *   tree 2: Average Heart rate (tpm) <= 120 ? 1 : 3          prediction = mean of the two (+ offset)
+ */
+export function testForest(offset = 0): Forest {
+  return { nFeatures: FEATURES.length, trees: [stump(0, 10, 2 + offset, 4 + offset), stump(4, 120, 1 + offset, 3 + offset)] };
+}
+
+/** What testForest predicts for one (already preprocessed) row of the five features. */
+export function expectedPrediction(row: number[], offset = 0): number {
+  const a = row[0]! <= 10 ? 2 : 4;
+  const b = row[4]! <= 120 ? 1 : 3;
+  return (a + b) / 2 + offset;
+}
+
+/** A 2-feature forest: one tree splitting on feature 0 at 0.5 (left 1, right 2). */
+export function tinyForest(nFeatures = 2): Forest {
+  return { nFeatures, trees: [stump(0, 0.5, 1, 2)] };
+}
+
+/**
+ * Saves testForest as the activities model (set BENTO_HOME first), storing the project's preprocessing
+ * with FILL_HEART_RATE as the learned mean, as a trained model does.
+ *
+ * @example
+ *   const info = await makeModel(); // activities_regressor:<version>
+ */
+export async function makeModel(opts: { name?: string; offset?: number } = {}): Promise<ModelInfo> {
+  return saveTestModel({
+    name: opts.name ?? 'activities_regressor',
+    forest: testForest(opts.offset ?? 0),
+    features: [...FEATURES],
+    preprocessing: activitiesPreprocessing(FILL_HEART_RATE),
+    info: { params: { n_estimators: 2, max_depth: 1 } },
+  });
 }

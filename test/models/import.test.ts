@@ -34,7 +34,7 @@ t.test('an ONNX model: stored byte for byte, signature and feature names from th
   t.same(info.signature.inputs, [{ name: 'float_input', shape: ['N', 3], dtype: 'float32' }]);
   t.same(info.signature.outputs.map((o) => o.name), ['variable']);
   t.same(info.metrics, {});
-  t.same(info.fill, {});
+  t.equal(info.preprocessing, undefined, 'an imported model stores no preprocessing');
   const { dir: stored } = await getModel('my_forest');
   t.ok((await fs.readFile(path.join(stored, 'model.onnx'))).equals(Buffer.from(bytes)), 'the original bytes, unchanged');
   t.same(Array.from(await predictStored('my_forest', [[0, 0, 0], [1, 0, 0]])), [1, 2], 'it runs');

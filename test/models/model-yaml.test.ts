@@ -40,7 +40,9 @@ t.test('what the store writes, readModelInfo reads back; mistakes are BAD_MODEL 
     ['no signature', (d) => delete d.signature, /signature is missing/],
     ['bad dtype', (d) => (d.signature.inputs[0].dtype = 'int64'), /signature\/inputs\/0/],
     ['features', (d) => (d.features = 'a,b'), /features is not a list of names/],
-    ['fill', (d) => (d.fill = { b: 'high' }), /fill\/b is not a number/],
+    ['preprocessing fill', (d) => (d.preprocessing = { features: ['a', 'b'], target: 'y', rules: [], fill: { b: 'high' } }), /preprocessing\/fill\/b is not a finite number/],
+    ['preprocessing features', (d) => (d.preprocessing = { features: ['b', 'a'], target: 'y', rules: [], fill: {} }), /preprocessing\/features does not list the model's features in order/],
+    ['preprocessing rule', (d) => (d.preprocessing = { features: ['a', 'b'], target: 'y', rules: [{ clip: 'a' }], fill: {} }), /preprocessing\/rules\/0\/clip needs min, max or both/],
     ['files', (d) => (d.files = { 'model.onnx': 'abc' }), /files\/model\.onnx is not a sha256 digest/],
   ];
   for (const [what, change, message] of cases) {

@@ -43,12 +43,12 @@ t.test('trains on the project data with the project parameters', async (t) => {
   t.same(Object.keys(r.reference), [...FEATURES]);
   t.equal(r.reference['Distance (km)']!.count, 600, 'reference statistics describe the training split');
   t.ok(Math.abs(Object.values(r.importances).reduce((a, b) => a + b) - 1) < 1e-12);
-  t.ok(r.fill['Average Heart rate (tpm)'] > 60 && r.fill['Average Heart rate (tpm)'] < 150);
+  t.ok(r.preprocessing.fill['Average Heart rate (tpm)']! > 60 && r.preprocessing.fill['Average Heart rate (tpm)']! < 150);
   t.match(r.charts['feature_importance.svg'], /<svg[^>]*>[\s\S]*Distance \(km\)[\s\S]*<\/svg>/);
   t.equal(r.charts['residuals.svg'].match(/<circle /g)?.length, 200, 'one point per validation row');
   t.match(r.charts['feature_importance.svg'], /<title>Feature importance — activities_regressor<\/title>/, 'charts are titled with the model name');
   // what serving must repeat: the catalog's rules, the features in order and the learned mean
-  t.same(r.preprocessing, { features: [...FEATURES], target: 'Quality', rules: catalog.rules, fill: r.fill });
+  t.same({ ...r.preprocessing, fill: Object.keys(r.preprocessing.fill) }, { features: [...FEATURES], target: 'Quality', rules: catalog.rules, fill: ['Average Heart rate (tpm)'] });
 });
 
 t.test('user mistakes are clear errors', async (t) => {

@@ -64,7 +64,7 @@ function summary(info: ModelInfo, dir: string): string {
     `  outputs:    ${info.signature.outputs.map(tensor).join('; ')}`,
     `  metrics:    ${kv(info.metrics)}`,
     `  params:     ${kv(info.params)}`,
-    `  fill:       ${kv(info.fill)}`,
+    `  fill:       ${kv(info.preprocessing?.fill ?? {})}`,
   ];
   if (info.training_data) lines.push(`  training:   ${kv(info.training_data as unknown as Record<string, unknown>)}`);
   if (info.reference) lines.push(`  reference:  statistics for ${Object.keys(info.reference).length} features (see -o json)`);
