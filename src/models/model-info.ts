@@ -37,6 +37,8 @@ export interface ModelInfo {
   /** The training pipeline's cleaning rules and what they learned, so serving applies the same ones (absent for imported models). */
   preprocessing?: ModelPreprocessing;
   training_data?: { digest: string; rows: number; train_rows?: number; validation_rows?: number; test_rows?: number };
+  /** The run that trained it (`name:id` in `$BENTO_HOME/runs`; absent for imported models): parameters, data version, code version. */
+  run?: string;
   /** Per-feature reference statistics of the training data, for drift checks. */
   reference?: Record<string, FeatureStats>;
   labels: Record<string, string>;
