@@ -11,9 +11,15 @@ import { loadSession, runForest } from '../onnx/session.js';
 import { saveModel } from '../models/model-store.js';
 import type { ModelInfo } from '../models/model-info.js';
 import { ROWS_INPUT, rowsSignature } from '../models/signature.js';
+import { formatTag, newVersion } from '../store/tag.js';
+import { predict } from '../forest/forest.js';
 import { loadCatalog } from './catalog.js';
 import { inferDataset, modelNameFromFile } from './infer.js';
-import { runTraining, type DatasetSource, type TrainingResult } from './pipeline.js';
+import { regressionMetrics, type RegressionMetrics } from './metrics.js';
+import { DEFAULT_TRAINING_PARAMS, loadParams } from './params.js';
+import { readTrainingData, runTraining, type DatasetSource, type TrainingResult } from './pipeline.js';
+import { codeVersion, saveRun, type GateVerdict, type RunInfo } from './runs.js';
+import { takeRows, trainValidationTestSplit } from './split.js';
 
 /** The conf folder, relative to the project. */
 export const DEFAULT_CONF = 'conf/base';
@@ -37,6 +43,8 @@ export interface TrainAndSaveOptions {
   /** Model name in the store; default the catalog's `model`, or (with `target`) the data file's base name. */
   name?: string;
   labels?: Record<string, string>;
+  /** The stored dataset version `dataPath` holds (`name:version`), recorded in the run. */
+  datasetVersion?: string;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -99,13 +107,38 @@ async function checkOnnxParity(onnx: Uint8Array, result: TrainingResult): Promis
 }
 
 /**
- * Trains and stores a model.
- *
- * @example
- *   await trainAndSave();                                                      // the project's conf/base
- *   await trainAndSave({ dataPath: 'houses.csv', target: 'price', name: 'houses' }); // any numeric CSV
+ * The metrics of the trained forest on the test split, which training holds out and never looks at:
+ * the data is read again and split with the same parameters (its digest must not have changed).
  */
-export async function trainAndSave(opts: TrainAndSaveOptions = {}): Promise<{ info: ModelInfo; result: TrainingResult }> {
+async function testMetrics(plan: TrainingPlan, result: TrainingResult): Promise<RegressionMetrics> {
+  const { split } = plan.paramsPath !== undefined ? await loadParams(plan.paramsPath) : DEFAULT_TRAINING_PARAMS;
+  const { digest, data } = await readTrainingData(plan.dataPath, plan.dataset);
+  if (digest !== result.data.digest) throw new BentoError('BAD_DATA', `${plan.dataPath} changed while training (digest ${digest}, trained on ${result.data.digest})`);
+  const parts = trainValidationTestSplit(data.rows, split.test_size, split.val_size, split.random_state);
+  const test = takeRows(data.x, data.y, result.features.length, parts.test);
+  return regressionMetrics(test.y, predict(result.forest, Float32Array.from(test.x), parts.test.length));
+}
+
+/** A trained, checked model not stored yet: what the promotion gate looks at before anything is kept. */
+export interface TrainedCandidate {
+  plan: TrainingPlan;
+  result: TrainingResult;
+  /** The forest as ONNX, checked against the trainer on every validation row. */
+  onnx: Uint8Array;
+  test: RegressionMetrics;
+  /** The run's id and start. */
+  runId: string;
+  started: Date;
+  datasetVersion?: string;
+  /** Where the code version is read (the project folder). */
+  project: string;
+  labels: Record<string, string>;
+}
+
+/** Trains and checks a model (training, ONNX export and parity, test metrics); writes nothing. */
+export async function trainCandidate(opts: TrainAndSaveOptions = {}): Promise<TrainedCandidate> {
+  const started = new Date();
+  const runId = newVersion();
   const plan = await planTraining(opts);
   const result = await runTraining({
     dataPath: plan.dataPath,
@@ -116,27 +149,92 @@ export async function trainAndSave(opts: TrainAndSaveOptions = {}): Promise<{ in
   });
   const onnx = forestToOnnx(result.forest, { featureNames: result.features, docString: `${plan.name}: random forest predicting ${result.target}` });
   await checkOnnxParity(onnx, result);
-  const info = await saveModel({
-    name: plan.name,
+  return {
+    plan,
+    result,
     onnx,
-    info: {
-      source: 'trainer',
-      signature: rowsSignature(result.features.length),
-      features: result.features,
-      metrics: { ...result.metrics },
-      params: { ...result.params, cv_results: result.cvResults, search: result.search, importances: result.importances },
-      preprocessing: result.preprocessing,
-      training_data: {
-        digest: result.data.digest,
-        rows: result.data.rows,
-        train_rows: result.data.trainRows,
-        validation_rows: result.data.validationRows,
-        test_rows: result.data.testRows,
-      },
-      reference: result.reference,
-      labels: { ...opts.labels, data: path.basename(plan.dataPath) },
+    test: await testMetrics(plan, result),
+    runId,
+    started,
+    project: opts.project ?? process.cwd(),
+    labels: { ...opts.labels },
+    ...(opts.datasetVersion ? { datasetVersion: opts.datasetVersion } : {}),
+  };
+}
+
+/**
+ * Records a candidate: its model in the model store (unless `keepModel` is false, as when the promotion
+ * gate refused it), then its run. Returns both.
+ */
+export async function recordCandidate(c: TrainedCandidate, opts: { keepModel?: boolean; gate?: GateVerdict } = {}): Promise<{ info?: ModelInfo; run: RunInfo }> {
+  const { plan, result } = c;
+  const runTag = formatTag(plan.name, c.runId);
+  const info =
+    opts.keepModel === false
+      ? undefined
+      : await saveModel({
+          name: plan.name,
+          onnx: c.onnx,
+          info: {
+            source: 'trainer',
+            signature: rowsSignature(result.features.length),
+            features: result.features,
+            metrics: { ...result.metrics },
+            params: { ...result.params, cv_results: result.cvResults, search: result.search, importances: result.importances },
+            preprocessing: result.preprocessing,
+            training_data: {
+              digest: result.data.digest,
+              rows: result.data.rows,
+              train_rows: result.data.trainRows,
+              validation_rows: result.data.validationRows,
+              test_rows: result.data.testRows,
+            },
+            run: runTag,
+            reference: result.reference,
+            labels: { ...c.labels, data: path.basename(plan.dataPath) },
+          },
+          extraFiles: result.charts,
+        });
+  const code = await codeVersion(c.project);
+  const run: RunInfo = {
+    name: plan.name,
+    version: c.runId,
+    creation_time: c.started.toISOString(),
+    duration_s: (Date.now() - c.started.getTime()) / 1000,
+    ...(info ? { model: formatTag(info.name, info.version) } : {}),
+    params: { ...result.params },
+    search: { grid: result.search.grid, folds: result.search.folds, scoring: result.search.scoring, best_index: result.search.bestIndex },
+    cv_results: result.cvResults,
+    metrics: { validation: { ...result.metrics }, test: c.test },
+    data: {
+      ...(c.datasetVersion ? { dataset: c.datasetVersion } : {}),
+      file: plan.dataPath,
+      digest: result.data.digest,
+      rows: result.data.rows,
+      train_rows: result.data.trainRows,
+      validation_rows: result.data.validationRows,
+      test_rows: result.data.testRows,
+      source_rows: result.data.sourceRows,
+      dropped_rows: result.data.droppedRows,
     },
-    extraFiles: result.charts,
-  });
-  return { info, result };
+    ...(code ? { code } : {}),
+    ...(opts.gate ? { gate: opts.gate } : {}),
+    charts: [],
+    labels: { ...c.labels },
+  };
+  const stored = await saveRun(run, result.charts);
+  return { ...(info ? { info } : {}), run: stored.info };
+}
+
+/**
+ * Trains and stores a model, and records the run (see runs.ts).
+ *
+ * @example
+ *   await trainAndSave();                                                      // the project's conf/base
+ *   await trainAndSave({ dataPath: 'houses.csv', target: 'price', name: 'houses' }); // any numeric CSV
+ */
+export async function trainAndSave(opts: TrainAndSaveOptions = {}): Promise<{ info: ModelInfo; result: TrainingResult; run: RunInfo }> {
+  const candidate = await trainCandidate(opts);
+  const { info, run } = await recordCandidate(candidate);
+  return { info: info!, result: candidate.result, run };
 }
