@@ -25,6 +25,7 @@ const COMMANDS: Record<string, Loader> = {
   import: async () => (await import('./commands/bentos.js')).importBento,
   serve: async () => (await import('./commands/serve.js')).serve,
   containerize: async () => (await import('./commands/containerize.js')).containerize,
+  deploy: async () => (await import('./commands/deploy.js')).deploy,
 };
 
 const GROUP_SUMMARY: Record<string, string> = { models: 'manage the model store (list, get, delete, export, import)' };

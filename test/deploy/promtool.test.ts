@@ -1,0 +1,50 @@
+// Prometheus' own promtool on a written bundle: the config and both rule files load, and the unit tests
+// shipped beside the rules pass — and fail when a rule has the original's semantics.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { planBundle } from '../../src/deploy/bundle.js';
+import { promtoolMissing } from '../kit/prometheus.js';
+import { bentoInfo, writePlan } from './fixture.js';
+
+const promtool = (cwd: string, ...args: string[]): { code: number | null; out: string } => {
+  const r = spawnSync('promtool', args, { cwd, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+};
+
+for (const [label, opts] of [['defaults', {}], ['a shortened for: 5s', { alertFor: '5s' }], ['a long for: 5m', { alertFor: '5m' }]] as const) {
+  t.test(`promtool accepts the bundle's Prometheus files (${label})`, { skip: promtoolMissing() }, async (t) => {
+    const { dir, remove } = writePlan(planBundle(bentoInfo(), 'compose', opts));
+    t.teardown(remove);
+    const prom = path.join(dir, 'prometheus');
+    const config = promtool(prom, 'check', 'config', 'prometheus.yml');
+    t.equal(config.code, 0, config.out);
+    t.match(config.out, /2 rule files found/);
+    const rules = promtool(prom, 'check', 'rules', 'rules/recording.yml', 'rules/alerts.yml');
+    t.equal(rules.code, 0, rules.out);
+    const tests = promtool(prom, 'test', 'rules', 'rules/tests.yml');
+    t.equal(tests.code, 0, tests.out);
+    t.match(tests.out, /SUCCESS/);
+  });
+}
+
+t.test('the rule tests fail on the original rules\' mistakes', { skip: promtoolMissing() }, async (t) => {
+  const { dir, remove } = writePlan(planBundle(bentoInfo(), 'compose'));
+  t.teardown(remove);
+  const alerts = path.join(dir, 'prometheus/rules/alerts.yml');
+  const good = readFileSync(alerts, 'utf8');
+  const mistakes: Array<[string, RegExp, string]> = [
+    ['TargetDrift on "drift > 0" (a p-value)', /evidently:cat_target_drift:drift\{stat_test="ks"\} < [0-9.]+/, 'evidently:cat_target_drift:drift{stat_test="ks"} > 0'],
+    ['HighCPUseconds on the raw counter', /rate\(process_cpu_seconds_total\{job="bentoml"\}\[2m\]\) > 0.8/, 'process_cpu_seconds_total{job="bentoml"} > 80'],
+    ['shedding counted as errors', /http_response_code!="503"/, 'http_response_code!="0"'],
+  ];
+  for (const [what, from, to] of mistakes) {
+    t.match(good, from, `the rule to break is there: ${what}`);
+    writeFileSync(alerts, good.replace(from, to));
+    const r = promtool(path.join(dir, 'prometheus'), 'test', 'rules', 'rules/tests.yml');
+    t.not(r.code, 0, `${what}: the unit tests fail`);
+  }
+  writeFileSync(alerts, good);
+  t.equal(promtool(path.join(dir, 'prometheus'), 'test', 'rules', 'rules/tests.yml').code, 0, 'and pass again once repaired');
+});
