@@ -2,8 +2,6 @@
  * `createServer`: builds the Fastify app of a service — API routes, health, metrics, docs — and loads the
  * models in the background; `/readyz` turns 200 once they are loaded and warmed.
  */
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { BentoError } from '../errors.js';
 import { type ApiContext, type ModelHandle, type Rows, type ServiceDefinition } from '../sdk/index.js';
@@ -21,6 +19,10 @@ import { lazyChildLogger } from './http/lazy-logger.js';
 import { ServiceMetrics, UNKNOWN_ENDPOINT } from './http/metrics.js';
 import { Traffic } from './batching/traffic.js';
 import { compileSchema, createAjv } from './http/validation.js';
+import { installJsonParser, jsonLimitsFor } from './http/json-body.js';
+import { answeredRaw, installExpectHandling, makeClientErrorHandler, type RawAnswersOptions } from './http/raw-answers.js';
+import { requestId } from './http/request-id.js';
+import { DEFAULT_BODY_TIMEOUT } from '../sdk/settings.js';
 
 /** Default most bytes of a request body (a 10 000-record request is about 1.5 MB). */
 export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
@@ -62,16 +64,6 @@ declare module 'fastify' {
   }
 }
 
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
-// Unique across workers and restarts without a random draw per request: a per-process prefix + a counter.
-const ID_PREFIX = randomUUID().slice(0, 13);
-let idCounter = 0;
-
-function requestId(req: IncomingMessage): string {
-  const given = req.headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : `${ID_PREFIX}-${(++idCounter).toString(36)}`;
-}
-
 /**
  * @example
  *   const app = await createServer({ service: svc, models: { regressor: { info, onnxPath } }, version: 'dev' });
@@ -84,7 +76,30 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     if (!opts.models[alias]) throw new BentoError('BAD_CONFIG', `service "${svc.name}" needs model "${alias}" (${svc.models[alias]}) and none was given`);
   }
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const apis = Object.entries(svc.apis);
+  const metrics = new ServiceMetrics({
+    service: svc.name,
+    version: opts.version,
+    apiRoutes: apis.map(([, a]) => a.route),
+    maxBatchSize: Math.max(1, ...apis.map(([, a]) => a.max_batch_size)),
+  });
+  const readiness = new Readiness();
+  const bodyTimeoutSeconds = svc.traffic.body_timeout ?? DEFAULT_BODY_TIMEOUT;
+  const bodyTimeoutMs = Math.round(bodyTimeoutSeconds * 1000);
+  const raw: RawAnswersOptions = {
+    metrics,
+    routes: new Set(apis.map(([, a]) => a.route)),
+    bodyLimit,
+    bodyTimeoutSeconds,
+    stopping: () => readiness.state === 'stopping',
+  };
   const app = Fastify({
+    // A request must arrive whole (headers and body) within traffic.body_timeout, else 408 and its
+    // connection closed: a client trickling a body would otherwise hold its socket and memory for ever.
+    // Node checks the deadlines on one timer, every checking interval (its default, 30 s, is too coarse).
+    requestTimeout: bodyTimeoutMs,
+    http: { requestTimeout: bodyTimeoutMs, headersTimeout: bodyTimeoutMs, connectionsCheckingInterval: Math.min(1000, Math.max(50, bodyTimeoutMs / 4)) },
+    clientErrorHandler: makeClientErrorHandler(raw),
     logger: opts.logger ?? false,
     // No per-request log lines (they would cost more than a prediction); errors are logged by the handler.
     logController: new LogController({ disableRequestLogging: true }),
@@ -96,18 +111,12 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   });
   // Only JSON bodies: a text/plain body is answered 415, not parsed as a string.
   app.removeContentTypeParser('text/plain');
+  installJsonParser(app, jsonLimitsFor(bodyLimit));
+  installExpectHandling(app.server, raw);
   const ajv = createAjv();
   app.setValidatorCompiler(({ schema }) => compileSchema(ajv, schema as Record<string, unknown>));
   installErrorHandling(app);
 
-  const apis = Object.entries(svc.apis);
-  const metrics = new ServiceMetrics({
-    service: svc.name,
-    version: opts.version,
-    apiRoutes: apis.map(([, a]) => a.route),
-    maxBatchSize: Math.max(1, ...apis.map(([, a]) => a.max_batch_size)),
-  });
-  const readiness = new Readiness();
   const endpointOf = (req: FastifyRequest): string => (req.is404 ? UNKNOWN_ENDPOINT : req.routeOptions.url ?? UNKNOWN_ENDPOINT);
   app.addHook('onRequest', (req, reply, done) => {
     void reply.header('x-request-id', req.id);
@@ -118,6 +127,8 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     done();
   });
   app.addHook('onResponse', (req, reply, done) => {
+    // Answered on the socket by Node's layer already (raw-answers.ts), and counted there.
+    if (answeredRaw(reply.raw)) return done();
     metrics.requestFinished(endpointOf(req), reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
@@ -148,15 +159,17 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
       metrics.observeInference(alias, (performance.now() - start) / 1000);
       return out;
     };
-    let infer: (rows: Rows, cancel: Cancellation, since: number) => Promise<Float32Array>;
+    let infer: (rows: Rows, cancel: Cancellation, since: number, ownMs: number) => Promise<Float32Array>;
     let congested = (): boolean => false;
+    let ownCostMs = (_rows: number): number => 0;
     if (def.batchable) {
       const batcher = new Batcher(call, {
         maxBatchSize: def.max_batch_size,
         maxLatencyMs: def.max_latency_ms,
         onBatch: (n) => metrics.observeBatch(def.route, n),
       });
-      infer = (rows, cancel, since) => batcher.submit(rows, cancel, since);
+      infer = (rows, cancel, since, ownMs) => batcher.submit(rows, cancel, since, ownMs);
+      ownCostMs = (rows) => batcher.ownCostMs(rows);
       const congestedMs = 0.5 * def.max_latency_ms;
       congested = () => batcher.queuedRows > 0 && batcher.expectedMs(0) > congestedMs;
       // Warm-up: a first call absorbs onnxruntime's one-off set-up cost; then calls through the batcher
@@ -171,7 +184,7 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
       infer = (rows) => call(rows);
       warmups.push(async () => void (await call(zeros(1, width))));
     }
-    registerApiRoute(app, { name, def, ctx, readiness, traffic, admission, congested, width, infer, bodyLimit });
+    registerApiRoute(app, { name, def, ctx, readiness, traffic, admission, congested, width, infer, ownCostMs, bodyLimit });
   }
 
   const loaded = (async () => {
@@ -193,6 +206,10 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   app.addHook('preClose', (done) => {
     readiness.state = 'stopping';
     sweeper = setInterval(() => app.server.closeIdleConnections(), 50);
+    // Requests still arriving will not be served: time them out at Node's next check (408, connection
+    // closed) instead of waiting for their body, so a drain never waits on a client that trickles.
+    app.server.requestTimeout = 1;
+    app.server.headersTimeout = 1;
     done();
   });
   app.addHook('onClose', (_instance, done) => {

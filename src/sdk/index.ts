@@ -11,13 +11,22 @@
  *   });
  */
 import type { ModelInfo } from '../models/model-info.js';
-import { BATCHING_KEYS, checkKnownKeys, configError, resolveApiSettings, resolveTraffic, type BatchingOptions, type TrafficOptions } from './settings.js';
+import { BATCHING_KEYS, checkKnownKeys, configError, resolveApiSettings, resolveMonitoring, resolveTraffic, type BatchingOptions, type MonitoringInput, type MonitoringOptions, type TrafficOptions } from './settings.js';
 
 export {
   BATCHING_KEYS,
   DEFAULT_BATCHING,
   DEFAULT_TRAFFIC,
+  DEFAULT_BODY_TIMEOUT,
   resolveApiSettings,
+  DEFAULT_MONITORING,
+  DEFAULT_PAYLOAD_LOG,
+  resolveMonitoring,
+  STAT_TESTS,
+  type MonitoringInput,
+  type MonitoringOptions,
+  type PayloadLogOptions,
+  type StatTest,
   resolveTraffic,
   type BatchingOptions,
   type TrafficOptions,
@@ -58,11 +67,14 @@ export interface ApiOptions<In = unknown, Out = unknown> extends Partial<Batchin
   preprocess(body: In, ctx: ApiContext): Rows;
   /** Turns the model's outputs for this request (one per row, in order) into the response body. */
   postprocess?(outputs: Float32Array, body: In, ctx: ApiContext): Out;
+  /** Drift and data quality of the traffic, and the opt-in payload log (default: on, window 500, no payload log). */
+  monitoring?: MonitoringInput;
 }
 
 export interface ApiDefinition<In = unknown, Out = unknown>
-  extends Omit<ApiOptions<In, Out>, 'route' | 'model' | keyof BatchingOptions>,
+  extends Omit<ApiOptions<In, Out>, 'route' | 'model' | 'monitoring' | keyof BatchingOptions>,
     BatchingOptions {
+  monitoring: MonitoringOptions;
   route: string;
   model: string;
 }
@@ -87,7 +99,7 @@ export interface ServiceDefinition {
 
 const NAME = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/;
 const SERVICE_KEYS = ['name', 'models', 'apis', 'traffic', 'description'];
-const API_KEYS = ['route', 'input', 'output', 'model', 'doc', 'preprocess', 'postprocess', ...BATCHING_KEYS];
+const API_KEYS = ['route', 'input', 'output', 'model', 'doc', 'preprocess', 'postprocess', 'monitoring', ...BATCHING_KEYS];
 
 /** Declares one API of a service. */
 export function api<In, Out>(options: ApiOptions<In, Out>): ApiOptions<In, Out> {
@@ -130,7 +142,7 @@ export function service(options: ServiceOptions): ServiceDefinition {
     }
     if (typeof a.preprocess !== 'function') throw configError(at, 'preprocess', 'must be a function');
     if (a.postprocess !== undefined && typeof a.postprocess !== 'function') throw configError(at, 'postprocess', 'must be a function');
-    apis[apiName] = { ...a, ...resolveApiSettings(a, at), route, model };
+    apis[apiName] = { ...a, ...resolveApiSettings(a, at), route, model, monitoring: resolveMonitoring(a.monitoring, at) };
   }
   return {
     kind: 'bento-ts.service',

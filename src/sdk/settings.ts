@@ -20,14 +20,22 @@ export interface TrafficOptions {
   timeout: number;
   /** Requests in flight per worker before new ones are answered 429. */
   max_concurrency: number;
+  /**
+   * Seconds a request may take to arrive whole (headers and body) before it is answered 408 and its
+   * connection closed; unset means DEFAULT_BODY_TIMEOUT. Kept out of the resolved object when not given, so
+   * a bento.yaml written before it existed reads the same.
+   */
+  body_timeout?: number;
 }
 
 export const DEFAULT_BATCHING: Readonly<BatchingOptions> = Object.freeze({ batchable: false, max_batch_size: 100, max_latency_ms: 1000 });
 export const DEFAULT_TRAFFIC: Readonly<TrafficOptions> = Object.freeze({ timeout: 60, max_concurrency: 1000 });
+/** Default `traffic.body_timeout`: a few seconds, far more than a 10 MB body takes on any working link. */
+export const DEFAULT_BODY_TIMEOUT = 5;
 
 /** The batching keys an API may set (in `api()` or in bento.yaml's `apis`). */
 export const BATCHING_KEYS = Object.keys(DEFAULT_BATCHING) as Array<keyof BatchingOptions>;
-const TRAFFIC_KEYS = Object.keys(DEFAULT_TRAFFIC) as Array<keyof TrafficOptions>;
+const TRAFFIC_KEYS: Array<keyof TrafficOptions> = ['timeout', 'max_concurrency', 'body_timeout'];
 
 // Timers hold at most 2^31 - 1 ms; a longer one fires at once, so a larger budget would mean none.
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -89,9 +97,112 @@ export function resolveApiSettings(given: { readonly [K in keyof BatchingOptions
 export function resolveTraffic(given: unknown, where: string, base: Readonly<TrafficOptions> = DEFAULT_TRAFFIC): TrafficOptions {
   const t = mapping(where, 'traffic', given);
   checkKnownKeys(t, TRAFFIC_KEYS, where, 'traffic.');
-  const { timeout = base.timeout, max_concurrency = base.max_concurrency } = t;
+  const { timeout = base.timeout, max_concurrency = base.max_concurrency, body_timeout = base.body_timeout } = t;
   return {
     timeout: positive(where, 'traffic.timeout', timeout, 'seconds', Math.floor(MAX_TIMER_MS / 1000)),
     max_concurrency: wholeAtLeastOne(where, 'traffic.max_concurrency', max_concurrency),
+    ...(body_timeout === undefined ? {} : { body_timeout: positive(where, 'traffic.body_timeout', body_timeout, 'seconds', 3600) }),
+  };
+}
+
+/** The drift tests an API may choose (see runtime/monitoring/drift.ts); `auto` picks by reference size. */
+export const STAT_TESTS = ['ks', 'wasserstein', 'jensenshannon', 'psi'] as const;
+export type StatTest = (typeof STAT_TESTS)[number];
+
+/** The opt-in payload log: requests and predictions as JSON lines, sampled, rotated by size. */
+export interface PayloadLogOptions {
+  /** Folder of `<api>.jsonl` (rotated to `<api>.1.jsonl`, …), relative to the working directory. */
+  dir: string;
+  /** Share of requests logged (0 < r ≤ 1). */
+  sample_rate: number;
+  /** Size in bytes past which the file is rotated. */
+  max_file_bytes: number;
+  /** Rotated files kept besides the current one. */
+  max_files: number;
+  /** Lines waiting to be written; past it new lines are dropped and counted (`payload_log_dropped_total`). */
+  queue_size: number;
+}
+
+/** Drift and data quality of an API's traffic against its model's reference (`monitoring` in `api()`). */
+export interface MonitoringOptions {
+  enabled: boolean;
+  /** Records in the sliding window (the last N across all workers). */
+  window: number;
+  /** `auto`: KS p-value while the reference has ≤ 1000 rows, else normed Wasserstein distance. */
+  stat_test: 'auto' | StatTest;
+  /** Distance at or above which a feature drifted (wasserstein, jensenshannon, psi). */
+  stat_threshold: number;
+  /** p-value below which a feature drifted (ks). */
+  p_threshold: number;
+  /** Share of drifted features at or above which the dataset drifted. */
+  drift_share: number;
+  /** Off (false) unless set: `true` for the defaults, or some of its settings. */
+  payload_log: PayloadLogOptions | false;
+}
+
+export type MonitoringInput = Partial<Omit<MonitoringOptions, 'payload_log'>> & { payload_log?: boolean | Partial<PayloadLogOptions> };
+
+export const DEFAULT_PAYLOAD_LOG: Readonly<PayloadLogOptions> = Object.freeze({ dir: 'logs/payload', sample_rate: 1, max_file_bytes: 10 * 1024 * 1024, max_files: 5, queue_size: 1000 });
+export const DEFAULT_MONITORING: Readonly<MonitoringOptions> = Object.freeze({
+  enabled: true,
+  window: 500,
+  stat_test: 'auto',
+  stat_threshold: 0.1,
+  p_threshold: 0.05,
+  drift_share: 0.5,
+  payload_log: false,
+});
+
+/** Largest window: its rows travel between workers at every scrape. */
+const MAX_WINDOW = 100_000;
+
+function share(where: string, key: string, v: unknown, openZero: boolean): number {
+  if (typeof v !== 'number' || !(openZero ? v > 0 : v >= 0) || v > 1) throw configError(where, key, `must be a number ${openZero ? '>' : '≥'} 0 and ≤ 1, not ${show(v)}`);
+  return v;
+}
+
+function resolvePayloadLog(given: unknown, where: string): PayloadLogOptions | false {
+  if (given === undefined || given === false) return false;
+  if (given === true) return { ...DEFAULT_PAYLOAD_LOG };
+  const p = mapping(where, 'monitoring.payload_log', given);
+  checkKnownKeys(p, Object.keys(DEFAULT_PAYLOAD_LOG), where, 'monitoring.payload_log.');
+  const d = { ...DEFAULT_PAYLOAD_LOG, ...p };
+  if (typeof d.dir !== 'string' || d.dir === '') throw configError(where, 'monitoring.payload_log.dir', `must be a folder path, not ${show(d.dir)}`);
+  return {
+    dir: d.dir,
+    sample_rate: share(where, 'monitoring.payload_log.sample_rate', d.sample_rate, true),
+    max_file_bytes: wholeAtLeastOne(where, 'monitoring.payload_log.max_file_bytes', d.max_file_bytes),
+    max_files: wholeAtLeastOne(where, 'monitoring.payload_log.max_files', d.max_files),
+    queue_size: wholeAtLeastOne(where, 'monitoring.payload_log.queue_size', d.queue_size),
+  };
+}
+
+/**
+ * One API's monitoring settings: `given` (a `monitoring` mapping; unknown keys are errors) over the defaults, checked.
+ *
+ * @example
+ *   resolveMonitoring({ window: 1000, payload_log: { dir: 'logs', sample_rate: 0.1 } }, 'service "s", api "predict"')
+ */
+export function resolveMonitoring(given: unknown, where: string): MonitoringOptions {
+  const m = mapping(where, 'monitoring', given);
+  checkKnownKeys(m, Object.keys(DEFAULT_MONITORING), where, 'monitoring.');
+  const d = { ...DEFAULT_MONITORING, ...m };
+  if (typeof d.enabled !== 'boolean') throw configError(where, 'monitoring.enabled', `must be true or false, not ${show(d.enabled)}`);
+  if (d.stat_test !== 'auto' && !(STAT_TESTS as readonly unknown[]).includes(d.stat_test)) {
+    throw configError(where, 'monitoring.stat_test', `must be auto, ${STAT_TESTS.join(', ')}, not ${show(d.stat_test)}`);
+  }
+  if (typeof d.stat_threshold !== 'number' || !(d.stat_threshold > 0) || !Number.isFinite(d.stat_threshold)) {
+    throw configError(where, 'monitoring.stat_threshold', `must be a number > 0, not ${show(d.stat_threshold)}`);
+  }
+  const window = wholeAtLeastOne(where, 'monitoring.window', d.window);
+  if (window > MAX_WINDOW) throw configError(where, 'monitoring.window', `must be at most ${MAX_WINDOW} records, not ${window}`);
+  return {
+    enabled: d.enabled,
+    window,
+    stat_test: d.stat_test as MonitoringOptions['stat_test'],
+    stat_threshold: d.stat_threshold,
+    p_threshold: share(where, 'monitoring.p_threshold', d.p_threshold, true),
+    drift_share: share(where, 'monitoring.drift_share', d.drift_share, true),
+    payload_log: resolvePayloadLog(d.payload_log, where),
   };
 }

@@ -1,17 +1,22 @@
 /**
- * Admission control at the door, before a request's body is read or parsed: Node has one thread, and
- * under overload the time lost is parsing bodies of requests that would be shed later anyway.
- * A request is turned away at once when
+ * Admission control at the door. `check()` runs before a request's body is read (Node has one thread, and
+ * under overload the time lost is parsing bodies of requests that would be shed anyway); `enter()` takes a
+ * slot once the body has arrived, so a client trickling its body holds no slot (the body timeout ends it).
+ * A request is turned away when
  *   - `max_concurrency` API requests are already in flight (429), or
  *   - more are in flight than the adaptive limit (503). The limit follows the latency of the answered
- *     requests, AIMD-style, every 100 ms: down by a fifth when one used more than 80 % of its API's
- *     latency budget, up by a tenth when all used under half while the limit was being reached.
+ *     requests, AIMD-style, every 100 ms: down by a fifth of the interval's peak in flight when several
+ *     requests (at least two, and a tenth of those answered) used more than 80 % of their own budget, up by
+ *     a tenth when all used under half while the limit was being reached. One slow outlier changes nothing.
  */
 import { BentoError } from '../../errors.js';
 import { ShedError } from './batcher.js';
 
 const HIGH = 0.8;
 const LOW = 0.5;
+/** Late requests in one interval before the limit comes down (one outlier is not overload). */
+const MIN_LATE = 2;
+const LATE_SHARE = 0.1;
 
 export class Admission {
   private inFlight = 0;
@@ -19,6 +24,9 @@ export class Admission {
   limit: number;
   /** Largest share of its budget an answered request used in this interval. */
   private worst = 0;
+  private late = 0;
+  private answered = 0;
+  private peak = 0;
   private reachedLimit = false;
   private readonly timer: NodeJS.Timeout;
 
@@ -31,8 +39,13 @@ export class Admission {
     this.timer.unref();
   }
 
-  /** Admits a request, or throws the error to answer it with. */
-  enter(): void {
+  /** Requests holding a slot now. */
+  get active(): number {
+    return this.inFlight;
+  }
+
+  /** Whether a request would be admitted now; throws the error to answer it with if not. Takes no slot. */
+  check(): void {
     if (this.inFlight >= this.maxConcurrency) {
       throw new BentoError('TOO_MANY_REQUESTS', `${this.inFlight} requests are in flight, the most this server takes at once; retry later`);
     }
@@ -40,7 +53,13 @@ export class Admission {
       this.reachedLimit = true;
       throw new ShedError(`overloaded: ${this.inFlight} requests in flight already take this server's latency budget; retry in 1 s`, 1);
     }
+  }
+
+  /** Admits a request (takes a slot), or throws the error to answer it with. */
+  enter(): void {
+    this.check();
     this.inFlight++;
+    if (this.inFlight > this.peak) this.peak = this.inFlight;
     if (this.inFlight >= this.limit) this.reachedLimit = true;
   }
 
@@ -48,6 +67,8 @@ export class Admission {
   leave(ms: number, budgetMs: number): void {
     this.inFlight--;
     const share = ms / budgetMs;
+    this.answered++;
+    if (share > HIGH) this.late++;
     if (share > this.worst) this.worst = share;
   }
 
@@ -56,12 +77,15 @@ export class Admission {
   }
 
   private adapt(): void {
-    if (this.worst > HIGH) {
-      this.limit = Math.max(1, Math.floor(Math.min(this.limit, this.inFlight + 1) * 0.8));
+    if (this.late >= MIN_LATE && this.late >= LATE_SHARE * this.answered) {
+      this.limit = Math.max(1, Math.floor(Math.min(this.limit, this.peak + 1) * 0.8));
     } else if (this.reachedLimit && this.worst < LOW) {
       this.limit = Math.min(this.maxConcurrency, this.limit + Math.max(1, Math.floor(this.limit * 0.1)));
     }
     this.worst = 0;
+    this.late = 0;
+    this.answered = 0;
+    this.peak = this.inFlight;
     this.reachedLimit = false;
   }
 }

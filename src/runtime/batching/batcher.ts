@@ -7,8 +7,10 @@
  * - When idle, a linear cost model (`CostModel`) decides whether waiting for one more request pays off:
  *   waiting one expected inter-arrival gap costs each waiting request that gap, and saves the next
  *   request a call's fixed cost. Timers, never polling.
- * - The queue is bounded (`maxQueueRows`) and a request that cannot be answered within `maxLatencyMs`
- *   is shed with `ShedError` (OVERLOADED, with a retry-after hint) instead of buffered.
+ * - A request that cannot be answered within its budget is shed with `ShedError` (OVERLOADED, with a
+ *   retry-after hint) instead of buffered. Its budget is `maxLatencyMs` of waiting plus its own work (the
+ *   caller's measured parsing, and the model's cost of its own rows), so a 10 000-row request is judged by
+ *   the wait the others impose on it, not by its size. `maxQueueRows`, when set, bounds the rows waiting.
  */
 import { BentoError } from '../../errors.js';
 import type { Rows } from '../../sdk/index.js';
@@ -23,7 +25,7 @@ export interface BatcherOptions {
   maxBatchSize: number;
   /** Budget of a request inside the batcher, from submit to answer. */
   maxLatencyMs: number;
-  /** Most rows waiting; past it new requests are shed. Default: 16 × maxBatchSize. */
+  /** Most rows waiting; past it new requests are shed. Default: no bound but time (each request's budget). */
   maxQueueRows?: number;
   clock?: Clock;
   /** Called after every call with its size and duration (metrics). */
@@ -95,7 +97,7 @@ export class Batcher {
     this.clock = opts.clock ?? systemClock;
     this.max = opts.maxBatchSize;
     this.maxLatencyMs = opts.maxLatencyMs;
-    this.maxQueueRows = opts.maxQueueRows ?? 16 * opts.maxBatchSize;
+    this.maxQueueRows = opts.maxQueueRows ?? Number.POSITIVE_INFINITY;
   }
 
   /** Rows waiting for a batch. */
@@ -107,8 +109,10 @@ export class Batcher {
    * Queues `rows` and resolves with one output per row, in order. Rejects with ShedError when the request
    * cannot be answered in time, or with the cancellation's reason when cancelled before its answer.
    * `since` (clock time) is when the request arrived, if earlier than now: its budget counts from there.
+   * `ownMs` is work the request itself took before it came here (parsing, validation, preprocessing): it
+   * extends the budget, as the model's cost of its own rows does.
    */
-  submit(rows: Rows, cancel?: Cancellation, since?: number): Promise<Float32Array> {
+  submit(rows: Rows, cancel?: Cancellation, since?: number, ownMs = 0): Promise<Float32Array> {
     if (rows.count === 0) return Promise.resolve(new Float32Array(0));
     if (rows.data.length !== rows.count * rows.width) {
       return Promise.reject(new BentoError('INTERNAL', `batcher: ${rows.data.length} values for ${rows.count} rows × ${rows.width}`));
@@ -119,7 +123,7 @@ export class Batcher {
     if (cancel?.cancelled) return Promise.reject(cancel.reason);
     this.width = rows.width;
     const now = this.clock.now();
-    const deadline = Math.min(now, since ?? now) + this.maxLatencyMs;
+    const deadline = Math.min(now, since ?? now) + this.maxLatencyMs + Math.max(0, ownMs) + this.ownCostMs(rows.count);
     this.noteArrival(now);
 
     // Shed now rather than buffer: only when something is ahead, or a lone huge request could never run.
@@ -141,6 +145,15 @@ export class Batcher {
       this.queued += rows.count;
       this.schedule();
     });
+  }
+
+  /**
+   * The extra budget of a request of `rows` rows: the model's cost of its rows beyond one full batch
+   * (`maxLatencyMs` is the budget of a request that fits in one batch; a bigger one needs more calls).
+   */
+  ownCostMs(rows: number): number {
+    if (rows <= this.max) return 0;
+    return (Math.ceil(rows / this.max) - 1) * this.cost.b + (rows - this.max) * this.cost.a;
   }
 
   /** Milliseconds until a request of `rows` rows submitted now would be answered, per the cost model. */
@@ -222,7 +235,7 @@ export class Batcher {
       if (item.next > 0 || now <= item.deadline) return;
       this.queue.shift();
       this.queued -= item.rows.count;
-      this.settle(item, this.shed(`waited ${Math.round(now - item.deadline + this.maxLatencyMs)} ms, past its ${this.maxLatencyMs} ms budget`));
+      this.settle(item, this.shed(`waited past its budget (${this.maxLatencyMs} ms plus its own work)`));
     }
   }
 

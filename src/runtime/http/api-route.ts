@@ -23,13 +23,35 @@ export interface ApiRouteOptions {
   congested(): boolean;
   /** Number of features the API's model takes per row. */
   width: number;
-  /** Runs rows through the model (batched or not); one output per row. */
-  infer(rows: Rows, cancel: Cancellation, since: number): Promise<Float32Array>;
+  /** Runs rows through the model (batched or not); one output per row. `ownMs`: the request's own work so far. */
+  infer(rows: Rows, cancel: Cancellation, since: number, ownMs: number): Promise<Float32Array>;
+  /** The model's expected cost of `rows` rows on their own, in ms (0 when unknown). */
+  ownCostMs(rows: number): number;
   bodyLimit: number;
+}
+
+/** Each request's own work in ms, for its admission budget. */
+const ownWork = new WeakMap<object, number>();
+
+/**
+ * JSON numbers beyond float32 (|x| > 3.4e38) would reach the model as ±Infinity: refused, naming the
+ * record and the feature. (JSON has no Infinity, so any in the rows came from such a number.)
+ */
+function checkFinite(rows: Rows, features: readonly string[]): void {
+  const data = rows.data;
+  for (let k = 0; k < data.length; k++) {
+    const x = data[k]!;
+    if (x === Infinity || x === -Infinity) {
+      const path = `/${Math.floor(k / rows.width)}/${features[k % rows.width] ?? k % rows.width}`;
+      const why = 'is beyond the range of a 32-bit float (±3.4e38), the numbers the model takes';
+      throw new BentoError('INVALID_INPUT', `invalid request body: ${path}: ${why}`, [{ path, message: why }]);
+    }
+  }
 }
 
 export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void {
   const { def, ctx } = o;
+  const features = ctx.models[def.model]?.info.features ?? [];
   const budgetMs = def.batchable ? def.max_latency_ms : o.traffic.timeoutMs;
   // reply.elapsedTime (used below) counts from the request's arrival because createServer has an
   // onResponse hook: without any, Fastify does not time replies and it stays 0.
@@ -42,10 +64,21 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
         try {
           if (!o.readiness.ready) throw o.readiness.error();
           if (o.congested()) throw new ShedError('overloaded: the requests already waiting fill the latency budget; retry in 1 s', 1);
+          o.admission.check();
+          done();
+        } catch (err) {
+          done(err as Error);
+        }
+      },
+      // The slot is taken once the body has arrived: a client trickling its body holds none.
+      preValidation: (request, reply, done) => {
+        // Gone while its body arrived: its 'close' has passed, so it must not take a slot it would never give back.
+        if (reply.raw.destroyed) return done();
+        try {
           o.admission.enter();
           // 'close' comes once per response, answered or not: a client that goes away before its
           // answer gets no onResponse, and must not keep its slot.
-          reply.raw.once('close', () => o.admission.leave(reply.elapsedTime, budgetMs));
+          reply.raw.once('close', () => o.admission.leave(reply.elapsedTime, budgetMs + (ownWork.get(request) ?? 0)));
           done();
         } catch (err) {
           done(err as Error);
@@ -68,8 +101,14 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
             `api "${o.name}": preprocess returned ${rows.count} rows × ${rows.width} (${rows.data.length} values); the model takes ${o.width} features`,
           );
         }
+        checkFinite(rows, features);
+        // The request's own work — parsing, validation, preprocessing (measured) and the model's cost of
+        // its rows — extends its budget: a bulk request is judged by the wait others impose on it.
+        const now = performance.now();
+        const parsed = request.bodyArrivedAt > 0 ? now - request.bodyArrivedAt : 0;
+        ownWork.set(request, parsed + o.ownCostMs(rows.count));
         // The latency budget counts from the request's arrival, not from the end of its parsing.
-        const outputs = await o.infer(rows, cancel, performance.now() - reply.elapsedTime);
+        const outputs = await o.infer(rows, cancel, now - reply.elapsedTime, parsed);
         const answer = def.postprocess ? await def.postprocess(outputs, body, ctx) : Array.from(outputs);
         // Draining since this request came in: its connection closes after the answer.
         if (o.readiness.state === 'stopping') void reply.header('connection', 'close');

@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BentoError, isBentoError, type ErrorCode } from '../../errors.js';
-import { summarise, toDetails } from './validation.js';
+import { summarise, toDetails, type BoundedErrors } from './validation.js';
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
@@ -35,7 +35,8 @@ export function toBentoError(err: unknown, request?: FastifyRequest): BentoError
   const e = err as Partial<FastifyError> & { validation?: unknown[]; statusCode?: number };
   if (Array.isArray(e.validation)) {
     const details = toDetails(e.validation as never);
-    return new BentoError('INVALID_INPUT', summarise(details, e.validation.length), details);
+    const truncated = (e.validation as BoundedErrors).truncated === true;
+    return new BentoError('INVALID_INPUT', summarise(details, e.validation.length, truncated), details);
   }
   const code = e.code ? FASTIFY_CODES[e.code] : undefined;
   if (code === 'UNSUPPORTED_MEDIA_TYPE') {

@@ -13,15 +13,89 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
 /** Most details listed in one answer; a 10 000-record body with a bad column would otherwise list 10 000. */
 export const MAX_DETAILS = 50;
 
-/** One ajv instance per server: compiles each API's input schema once. */
-export function createAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: true, strict: false, coerceTypes: false, useDefaults: false, allowUnionTypes: true });
-  addFormats(ajv);
-  return ajv;
+/** Ajv instances of one server: each API's input schema is compiled once in each. */
+export interface Validators {
+  /** Stops at the first error: what every request pays. */
+  first: Ajv2020;
+  /** Lists every error, used on a failed request, one item at a time and only up to MAX_DETAILS. */
+  all: Ajv2020;
 }
 
-export function compileSchema(ajv: Ajv2020, schema: JSONSchema): ValidateFunction {
-  return ajv.compile(schema);
+export function createAjv(): Validators {
+  const make = (allErrors: boolean): Ajv2020 => {
+    const ajv = new Ajv2020({ allErrors, strict: false, coerceTypes: false, useDefaults: false, allowUnionTypes: true });
+    addFormats(ajv);
+    return ajv;
+  };
+  return { first: make(false), all: make(true) };
+}
+
+/** An item with more members than this is reported by its first error only (its full list could be huge). */
+const LARGE_ITEM = 1000;
+
+/** Errors of a failed validation; `truncated` when more exist than were listed. */
+export type BoundedErrors = ErrorObject[] & { truncated?: boolean };
+
+function large(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length > LARGE_ITEM;
+  if (v !== null && typeof v === 'object') {
+    let n = 0;
+    for (const _ in v) if (++n > LARGE_ITEM) return true;
+  }
+  return false;
+}
+
+/** The array schema whose items can be checked one by one (no keyword looks at the array as a whole). */
+function itemsOnly(schema: JSONSchema): JSONSchema | undefined {
+  const s = schema as Record<string, unknown>;
+  if (s.type !== 'array' || typeof s.items !== 'object' || s.items === null) return undefined;
+  const others = Object.keys(s).filter((k) => !['type', 'items', 'examples', 'description', 'title', '$schema', '$id'].includes(k));
+  return others.length === 0 ? (s.items as JSONSchema) : undefined;
+}
+
+/**
+ * A validator whose work on a bad body is bounded: the first-error validator decides; only a failed body
+ * is looked at again, item by item, until MAX_DETAILS errors are listed (a 7 MB `[0,0,…]` would otherwise
+ * build millions of error objects before 50 were kept).
+ */
+export function compileSchema(v: Validators, schema: JSONSchema): ValidateFunction {
+  const first = v.first.compile(schema);
+  const itemSchema = itemsOnly(schema);
+  const item = itemSchema ? v.all.compile(itemSchema) : undefined;
+  const itemFirst = itemSchema ? v.first.compile(itemSchema) : undefined;
+  const validate = ((body: unknown): boolean => {
+    // (ajv's functions are type guards: after a failed one TypeScript would think `body` impossible)
+    const data: unknown = body;
+    if (first(body)) {
+      validate.errors = null;
+      return true;
+    }
+    const errors: BoundedErrors = [];
+    if (item && itemFirst && Array.isArray(data)) {
+      for (let i = 0; i < data.length; i++) {
+        if (itemFirst(data[i])) continue;
+        if (errors.length >= MAX_DETAILS) {
+          errors.truncated = true;
+          break;
+        }
+        const check = large(data[i]) ? itemFirst : item;
+        check(data[i]);
+        for (const e of check.errors ?? []) {
+          if (errors.length >= MAX_DETAILS) {
+            errors.truncated = true;
+            break;
+          }
+          errors.push({ ...e, instancePath: `/${i}${e.instancePath}` });
+        }
+      }
+    }
+    if (errors.length === 0) errors.push(...(first.errors ?? []));
+    validate.errors = errors;
+    return false;
+  }) as ValidateFunction;
+  validate.schema = schema;
+  validate.errors = null;
+  return validate;
 }
 
 /** Turns ajv errors into details: JSON-pointer-like paths (a missing property's path names it). */
@@ -53,8 +127,9 @@ function unescape(pointer: string): string {
 }
 
 /** One sentence summing up the details, for the answer's `error`. */
-export function summarise(details: ErrorDetail[], total: number): string {
+export function summarise(details: ErrorDetail[], total: number, truncated = false): string {
   if (details.length === 0) return 'the request body does not match the API schema';
   const first = `${details[0]!.path}: ${details[0]!.message}`;
+  if (truncated) return `invalid request body: ${first} (and more; the first ${details.length} are listed)`;
   return total > 1 ? `invalid request body: ${first} (and ${total - 1} more)` : `invalid request body: ${first}`;
 }

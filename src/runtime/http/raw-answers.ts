@@ -1,0 +1,113 @@
+/**
+ * Answers Node's HTTP layer gives before Fastify ever sees a request — a malformed request (400), a request
+ * that did not arrive in time (408), an unknown `Expect` (417), headers too large (431), and
+ * `Expect: 100-continue` with a body larger than the limit (413 at once, never "100 Continue") — in the
+ * service's shape: `{"error","code","details"}`, an `x-request-id`, and counted in /metrics.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { BentoError } from '../../errors.js';
+import type { ServiceMetrics } from './metrics.js';
+import { UNKNOWN_ENDPOINT } from './metrics.js';
+import { requestId } from './request-id.js';
+
+export interface RawAnswersOptions {
+  metrics: ServiceMetrics;
+  /** The routes /metrics labels by name; any other path counts as `unknown`. */
+  routes: ReadonlySet<string>;
+  bodyLimit: number;
+  /** Seconds a request may take to arrive (named in the 408 message). */
+  bodyTimeoutSeconds: number;
+  /** Whether the server is draining (a late request is then cut short, not timed out). */
+  stopping(): boolean;
+}
+
+const REASON: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 417: 'Expectation Failed', 431: 'Request Header Fields Too Large' };
+
+function endpointOf(routes: ReadonlySet<string>, url: string | undefined): string {
+  if (!url) return UNKNOWN_ENDPOINT;
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  return routes.has(path) ? path : UNKNOWN_ENDPOINT;
+}
+
+/** What Node's parser or timer error means for the client. */
+export function clientErrorToBento(err: NodeJS.ErrnoException, bodyTimeoutSeconds: number, stopping = false): BentoError {
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    if (stopping) return new BentoError('REQUEST_TIMEOUT', 'the server is shutting down and the request had not arrived whole; retry on another instance');
+    return new BentoError('REQUEST_TIMEOUT', `the request did not arrive whole within ${bodyTimeoutSeconds} s (traffic.body_timeout); send the body at once`);
+  }
+  if (err.code === 'HPE_HEADER_OVERFLOW') return new BentoError('HEADERS_TOO_LARGE', 'the request headers are larger than this server accepts');
+  return new BentoError('BAD_REQUEST', `malformed HTTP request${err.code ? ` (${err.code})` : ''}`);
+}
+
+function body(err: BentoError): string {
+  return JSON.stringify(err.toJSON());
+}
+
+/**
+ * Fastify's `clientErrorHandler`: Node reports a socket whose request cannot be read (timed out, malformed,
+ * headers too large). The answer is written on the socket, which is then closed.
+ */
+export function makeClientErrorHandler(o: RawAnswersOptions): (err: NodeJS.ErrnoException, socket: Socket) => void {
+  return (err, socket) => {
+    // A reset connection has nobody left to answer.
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || socket.destroyed) return;
+    const bento = clientErrorToBento(err, o.bodyTimeoutSeconds, o.stopping());
+    // A request whose headers were read and whose body is late has a response object (Node's own field).
+    const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+    const headerSent = inFlight?.headersSent ?? false;
+    const id = (inFlight?.getHeader('x-request-id') as string | undefined) ?? requestId();
+    const endpoint = endpointOf(o.routes, inFlight?.req?.url);
+    if (!headerSent && socket.writable) {
+      const text = body(bento);
+      socket.write(
+        `HTTP/1.1 ${bento.status} ${REASON[bento.status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(text)}\r\nx-request-id: ${id}\r\nConnection: close\r\n\r\n${text}`,
+      );
+      o.metrics.requestFinished(endpoint, bento.status, 0);
+      if (inFlight) answered.add(inFlight);
+    }
+    socket.destroy();
+  };
+}
+
+/** Responses answered here, so that the route's own (failed) ending is not counted a second time. */
+const answered = new WeakSet<ServerResponse>();
+
+export function answeredRaw(res: ServerResponse): boolean {
+  return answered.has(res);
+}
+
+function send(o: RawAnswersOptions, req: IncomingMessage, res: ServerResponse, err: BentoError): void {
+  const text = body(err);
+  res.shouldKeepAlive = false;
+  res.writeHead(err.status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'x-request-id': requestId(req),
+    connection: 'close',
+  });
+  res.end(text);
+  o.metrics.requestFinished(endpointOf(o.routes, req.url), err.status, 0);
+}
+
+/**
+ * `Expect` handling on the server: `100-continue` is granted only to a body the server would accept (its
+ * Content-Length within the limit), so a client never uploads what is refused; any other expectation is 417.
+ */
+export function installExpectHandling(server: Server, o: RawAnswersOptions): void {
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const length = Number(req.headers['content-length']);
+    if (Number.isFinite(length) && length > o.bodyLimit) {
+      send(o, req, res, new BentoError('PAYLOAD_TOO_LARGE', `the request body (${length} bytes) is larger than this server accepts (${o.bodyLimit} bytes)`));
+      return;
+    }
+    res.writeContinue();
+    server.emit('request', req, res);
+  });
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    const expect = String(req.headers.expect).slice(0, 100);
+    send(o, req, res, new BentoError('EXPECTATION_FAILED', `unsupported Expect header "${expect}": only 100-continue is supported`));
+  });
+}
