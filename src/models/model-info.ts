@@ -10,12 +10,26 @@ export interface TensorSpec {
 }
 
 export interface FeatureStats {
+  /** Rows described (the training split). */
+  count?: number;
   mean: number;
   std: number;
   min: number;
   max: number;
   quantiles: Record<string, number>;
   histogram: { edges: number[]; counts: number[] };
+  /** The training values drift monitoring compares traffic with: all of them up to 2000, else a seeded sample of 2000. */
+  sample?: number[];
+}
+
+/** The model's predictions on its validation split, for prediction drift (absent for imported models). */
+export interface PredictionReference {
+  /** Validation rows the predictions stand for. */
+  rows: number;
+  /** The predictions: all of them up to 2000, else a seeded sample of 2000. */
+  sample: number[];
+  /** Pearson correlation of each feature with the prediction on the validation split. */
+  correlations: Record<string, number>;
 }
 
 export interface ModelInfo {
@@ -41,6 +55,8 @@ export interface ModelInfo {
   run?: string;
   /** Per-feature reference statistics of the training data, for drift checks. */
   reference?: Record<string, FeatureStats>;
+  /** The predictions on the validation split, for prediction drift. */
+  prediction_reference?: PredictionReference;
   labels: Record<string, string>;
   /** sha256 (hex) of every file in the model folder except model.yaml, by relative path. */
   files: Record<string, string>;

@@ -15,7 +15,7 @@ import { gridSearch, type CvResult, type Grid } from './grid-search.js';
 import { regressionMetrics, type RegressionMetrics } from './metrics.js';
 import type { ModelPreprocessing } from '../models/model-info.js';
 import { DEFAULT_TRAINING_PARAMS, loadParams, type TrainingParams } from './params.js';
-import { referenceStats, type FeatureStats } from './reference.js';
+import { predictionReference, referenceStats, type FeatureStats, type PredictionReference } from './reference.js';
 import { takeRows, trainValidationTestSplit } from './split.js';
 import { wrangle, type DatasetSpec, type WrangledData } from './wrangle.js';
 
@@ -62,8 +62,10 @@ export interface TrainingResult {
   };
   /** The rules and what they learned, stored with the model so serving repeats them. */
   preprocessing: ModelPreprocessing;
-  /** Statistics of each feature over the training split. */
+  /** Statistics of each feature over the training split, with the sample drift monitoring compares traffic with. */
   reference: Record<string, FeatureStats>;
+  /** The predictions on the validation split and each feature's correlation with them, for prediction drift. */
+  predictionReference: PredictionReference;
   /** Impurity-based importance per feature (sums to 1). */
   importances: Record<string, number>;
   charts: { 'feature_importance.svg': string; 'residuals.svg': string };
@@ -146,6 +148,7 @@ export async function runTraining(opts: TrainingOptions): Promise<TrainingResult
     },
     preprocessing: { features: [...features], target: spec.target, rules: spec.rules, fill: { ...data.fill } },
     reference: referenceStats(train.x, parts.train.length, features),
+    predictionReference: predictionReference(inputs, parts.validation.length, features, predictions),
     importances,
     charts: {
       'feature_importance.svg': featureImportanceChart(features, search.refit.importances, `Feature importance — ${opts.name ?? 'model'}`),

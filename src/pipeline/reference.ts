@@ -3,6 +3,7 @@
  * check can compare what the service receives with what the model learnt from.
  */
 import { BentoError } from '../errors.js';
+import { permutation } from '../forest/random.js';
 
 export interface Histogram {
   /** 11 bin edges from min to max (equal widths); the last bin includes max, like numpy.histogram. */
@@ -21,6 +22,28 @@ export interface FeatureStats {
   /** Quantiles with linear interpolation (numpy's default method). */
   quantiles: { p5: number; p25: number; p50: number; p75: number; p95: number };
   histogram: Histogram;
+  /** The values drift monitoring compares traffic with: every one up to SAMPLE_CAP rows, else a seeded sample. */
+  sample: number[];
+}
+
+/** What a model stores of its predictions on the validation split, for prediction drift. */
+export interface PredictionReference {
+  rows: number;
+  /** The predictions (every one up to SAMPLE_CAP, else a seeded sample). */
+  sample: number[];
+  /** Pearson correlation of each feature with the prediction. */
+  correlations: Record<string, number>;
+}
+
+/** Most reference values kept per feature: beyond 1000 rows drift uses Wasserstein, which a sample estimates well. */
+export const SAMPLE_CAP = 2000;
+/** Seed of the reference samples, so a retrained model stores the same sample of the same data. */
+export const SAMPLE_SEED = 42;
+
+/** Ascending row indices to keep: all of them up to `cap`, else `cap` drawn without replacement (seeded). */
+export function sampleRows(rows: number, cap = SAMPLE_CAP, seed = SAMPLE_SEED): Int32Array {
+  if (rows <= cap) return Int32Array.from({ length: rows }, (_, i) => i);
+  return permutation(rows, seed).subarray(0, cap).sort();
 }
 
 const BINS = 10;
@@ -33,8 +56,8 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
-/** Statistics of one column of values (at least one). */
-export function featureStats(values: ArrayLike<number>): FeatureStats {
+/** Statistics of one column of values (at least one); `keep` picks the sampled rows (default: sampleRows). */
+export function featureStats(values: ArrayLike<number>, keep: ArrayLike<number> = sampleRows(values.length)): FeatureStats {
   const n = values.length;
   if (n === 0) throw new BentoError('BAD_DATA', 'no values to describe');
   const sorted = Float64Array.from(values).sort();
@@ -69,6 +92,7 @@ export function featureStats(values: ArrayLike<number>): FeatureStats {
       p95: quantile(sorted, 0.95),
     },
     histogram: { edges, counts },
+    sample: Array.from(keep, (i) => values[i]!),
   };
 }
 
@@ -76,10 +100,51 @@ export function featureStats(values: ArrayLike<number>): FeatureStats {
 export function referenceStats(x: ArrayLike<number>, rows: number, names: readonly string[]): Record<string, FeatureStats> {
   const out: Record<string, FeatureStats> = {};
   const nf = names.length;
+  // the same rows for every feature, so the sample keeps whole records
+  const keep = sampleRows(rows);
   names.forEach((name, j) => {
-    const col = new Float64Array(rows);
-    for (let i = 0; i < rows; i++) col[i] = x[i * nf + j]!;
-    out[name] = featureStats(col);
+    out[name] = featureStats(column(x, rows, nf, j), keep);
   });
   return out;
+}
+
+function column(x: ArrayLike<number>, rows: number, nf: number, j: number): Float64Array {
+  const col = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) col[i] = x[i * nf + j]!;
+  return col;
+}
+
+function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  const n = x.length;
+  let mx = 0;
+  let my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += x[i]! / n;
+    my += y[i]! / n;
+  }
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (x[i]! - mx) * (y[i]! - my);
+    sxx += (x[i]! - mx) ** 2;
+    syy += (y[i]! - my) ** 2;
+  }
+  // undefined for a constant column: stored as 0 (YAML has no NaN that every reader takes)
+  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0;
+}
+
+/**
+ * The predictions on the validation split (`x` row-major, `rows` × names) and each feature's correlation with them.
+ *
+ * @example
+ *   predictionReference(validation.inputs, validation.rows, features, validation.predictions)
+ */
+export function predictionReference(x: ArrayLike<number>, rows: number, names: readonly string[], predictions: ArrayLike<number>): PredictionReference {
+  const keep = sampleRows(rows);
+  const correlations: Record<string, number> = {};
+  names.forEach((name, j) => {
+    correlations[name] = pearson(column(x, rows, names.length, j), predictions);
+  });
+  return { rows, sample: Array.from(keep, (i) => predictions[i]!), correlations };
 }

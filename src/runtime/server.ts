@@ -11,7 +11,8 @@ import { Admission } from './batching/admission.js';
 import { registerApiRoute } from './http/api-route.js';
 import { Batcher } from './batching/batcher.js';
 import type { Cancellation } from './batching/cancellation.js';
-import { clusterMetricsText } from './cluster/cluster-metrics.js';
+import { clusterScrape, shareWindows } from './cluster/cluster-metrics.js';
+import { Monitor } from './monitoring/monitor.js';
 import { registerDocs } from './http/docs.js';
 import { Readiness, registerHealthRoutes } from './http/health.js';
 import { installErrorHandling } from './http/http-errors.js';
@@ -22,7 +23,7 @@ import { compileSchema, createAjv } from './http/validation.js';
 import { installJsonParser, jsonLimitsFor } from './http/json-body.js';
 import { answeredRaw, installExpectHandling, makeClientErrorHandler, type RawAnswersOptions } from './http/raw-answers.js';
 import { requestId } from './http/request-id.js';
-import { DEFAULT_BODY_TIMEOUT } from '../sdk/settings.js';
+import { DEFAULT_BODY_TIMEOUT, DEFAULT_MONITORING } from '../sdk/settings.js';
 
 /** Default most bytes of a request body (a 10 000-record request is about 1.5 MB). */
 export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
@@ -54,6 +55,8 @@ export interface ServerOptions {
 export interface BentoRuntime {
   readiness: Readiness;
   metrics: ServiceMetrics;
+  /** Drift and data quality of the APIs' traffic (computed when /metrics is scraped). */
+  monitor: Monitor;
   /** Settles once the models are loaded and warmed (rejects if they cannot be). */
   loaded: Promise<void>;
 }
@@ -135,8 +138,18 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
 
   await registerDocs(app, { title: svc.name, version: opts.version, description: svc.description, swaggerUiDir: opts.swaggerUiDir });
   registerHealthRoutes(app, readiness);
+  // Drift and data quality: each answered request feeds a window; the figures are computed at scrape time,
+  // in a cluster on the windows of every worker merged by the primary.
+  const monitor = new Monitor({ service: svc.name, version: opts.version, registry: metrics.registry, log: { warn: (m) => app.log.warn(m), error: (m) => app.log.error(m) } });
+  if (opts.clusterMetrics) shareWindows(() => monitor.snapshots());
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-    const text = opts.clusterMetrics ? await clusterMetricsText() : await metrics.text();
+    let text: string;
+    if (opts.clusterMetrics) {
+      const scrape = await clusterScrape();
+      text = scrape.text + (await monitor.text(scrape.windows));
+    } else {
+      text = (await metrics.text()) + (await monitor.text());
+    }
     return reply.type(metrics.contentType).send(text);
   });
 
@@ -184,7 +197,8 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
       infer = (rows) => call(rows);
       warmups.push(async () => void (await call(zeros(1, width))));
     }
-    registerApiRoute(app, { name, def, ctx, readiness, traffic, admission, congested, width, infer, ownCostMs, bodyLimit });
+    const observe = monitor.add(name, def.monitoring ?? DEFAULT_MONITORING, opts.models[alias]!.info, width);
+    registerApiRoute(app, { name, def, ctx, readiness, traffic, admission, congested, width, infer, ownCostMs, bodyLimit, observe });
   }
 
   const loaded = (async () => {
@@ -215,9 +229,10 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   app.addHook('onClose', (_instance, done) => {
     clearInterval(sweeper);
     admission.stop();
-    done();
+    // What the payload logs still hold is written before the server is closed.
+    void monitor.close().finally(() => done());
   });
-  app.decorate('bento', { readiness, metrics, loaded });
+  app.decorate('bento', { readiness, metrics, monitor, loaded });
   return app;
 }
 

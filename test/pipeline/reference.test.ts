@@ -1,5 +1,5 @@
 import t from 'tap';
-import { featureStats, quantile, referenceStats } from '../../src/pipeline/reference.js';
+import { featureStats, predictionReference, quantile, referenceStats, SAMPLE_CAP, sampleRows } from '../../src/pipeline/reference.js';
 
 t.test('statistics of a column against hand-computed values', async (t) => {
   const s = featureStats([4, 1, 3, 2, 10]);
@@ -30,4 +30,27 @@ t.test('referenceStats describes each column of a row-major matrix', async (t) =
   t.same(Object.keys(r), ['a', 'b']);
   t.equal(r.a!.mean, 2);
   t.equal(r.b!.max, 30);
+});
+
+t.test('the drift sample: every value up to the cap, else a seeded sample of whole rows', async (t) => {
+  t.same(featureStats([3, 1, 2]).sample, [3, 1, 2], 'a small column is kept whole, in row order');
+  const rows = SAMPLE_CAP + 500;
+  const x = Float64Array.from({ length: rows * 2 }, (_, k) => (k % 2 === 0 ? k / 2 : -k));
+  const r = referenceStats(x, rows, ['i', 'neg']);
+  t.equal(r.i!.sample.length, SAMPLE_CAP);
+  t.equal(r.i!.count, rows, 'count is the whole column');
+  t.ok(r.i!.sample.every((v, k) => r.neg!.sample[k] === -(2 * v + 1)), 'both features sample the same rows');
+  t.ok(r.i!.sample.every((v, k) => k === 0 || v > r.i!.sample[k - 1]!), 'rows kept in order, none twice');
+  t.same(Array.from(sampleRows(rows)), Array.from(sampleRows(rows)), 'seeded: the same rows every time');
+  t.notSame(Array.from(sampleRows(rows)), Array.from(sampleRows(rows, SAMPLE_CAP, 7)), 'another seed, other rows');
+});
+
+t.test('predictionReference: the predictions and each feature\'s correlation with them', async (t) => {
+  // features a = i, b = −i, c constant; predictions 2i + 1
+  const x = [0, 0, 5, 1, -1, 5, 2, -2, 5, 3, -3, 5];
+  const p = predictionReference(x, 4, ['a', 'b', 'c'], [1, 3, 5, 7]);
+  t.equal(p.rows, 4);
+  t.same(p.sample, [1, 3, 5, 7]);
+  t.ok(Math.abs(p.correlations.a! - 1) < 1e-12 && Math.abs(p.correlations.b! + 1) < 1e-12, 'perfectly (anti-)correlated');
+  t.equal(p.correlations.c, 0, 'a constant feature is stored as 0');
 });

@@ -2,10 +2,13 @@
  * `/metrics` across production workers: whichever worker a scrape lands on asks the cluster primary,
  * the primary collects every live worker's metrics over IPC and sums them with prom-client's
  * AggregatorRegistry, and the worker answers the sum. A worker that does not answer in time is left out.
+ * Monitoring windows travel the same way: the primary merges the workers' windows into the last N records
+ * of the whole service, and the asking worker computes the drift figures on them (never a sum of gauges).
  */
 import cluster, { type Worker } from 'node:cluster';
 import client from 'prom-client';
 import type { ServiceMetrics } from '../http/metrics.js';
+import { mergeByApi, type WindowSnapshot } from '../monitoring/window.js';
 
 const GET = 'bento:metrics:get';
 const COLLECT = 'bento:metrics:collect';
@@ -20,6 +23,29 @@ interface Message {
   id?: number;
   metrics?: MetricsJSON;
   text?: string;
+  windows?: WindowSnapshot[];
+}
+
+/** What a scrape gets from the primary: the summed metrics and the merged monitoring windows. */
+export interface ClusterScrape {
+  text: string;
+  windows: WindowSnapshot[];
+}
+
+// This worker's monitoring windows, handed to the primary with its metrics (set by the server).
+let windowSource: (() => WindowSnapshot[]) | undefined;
+
+/** Worker side: the monitoring windows to send the primary with every collection. */
+export function shareWindows(source: () => WindowSnapshot[]): void {
+  windowSource = source;
+}
+
+function ownWindows(): WindowSnapshot[] {
+  try {
+    return windowSource?.() ?? [];
+  } catch {
+    return [];
+  }
 }
 
 /** Worker side: answers the primary's collection requests with this worker's metrics. */
@@ -27,23 +53,28 @@ export function answerPrimary(metrics: ServiceMetrics): void {
   process.on('message', (msg: Message) => {
     if (msg?.type !== COLLECT) return;
     void metrics.registry.getMetricsAsJSON().then(
-      (json) => process.send?.({ type: JSON_REPLY, id: msg.id, metrics: json }),
-      () => process.send?.({ type: JSON_REPLY, id: msg.id, metrics: [] }),
+      (json) => process.send?.({ type: JSON_REPLY, id: msg.id, metrics: json, windows: ownWindows() }),
+      () => process.send?.({ type: JSON_REPLY, id: msg.id, metrics: [], windows: ownWindows() }),
     );
   });
 }
 
 let nextId = 0;
-const waiting = new Map<number, (text: string) => void>();
+const waiting = new Map<number, (scrape: ClusterScrape) => void>();
 let listening = false;
 
 /** Worker side: the sum over all workers, in the Prometheus text format (from the primary). */
-export function clusterMetricsText(): Promise<string> {
+export async function clusterMetricsText(): Promise<string> {
+  return (await clusterScrape()).text;
+}
+
+/** Worker side: the sum over all workers and their merged monitoring windows (from the primary). */
+export function clusterScrape(): Promise<ClusterScrape> {
   if (!listening) {
     listening = true;
     process.on('message', (msg: Message) => {
       if (msg?.type !== TEXT_REPLY || msg.id === undefined) return;
-      waiting.get(msg.id)?.(msg.text ?? '');
+      waiting.get(msg.id)?.({ text: msg.text ?? '', windows: msg.windows ?? [] });
       waiting.delete(msg.id);
     });
   }
@@ -53,9 +84,9 @@ export function clusterMetricsText(): Promise<string> {
       waiting.delete(id);
       reject(new Error('the cluster primary did not answer with metrics'));
     }, TIMEOUT_MS * 2);
-    waiting.set(id, (text) => {
+    waiting.set(id, (scrape) => {
       clearTimeout(timer);
-      resolve(text);
+      resolve(scrape);
     });
     process.send?.({ type: GET, id });
   });
@@ -64,32 +95,34 @@ export function clusterMetricsText(): Promise<string> {
 /** Primary side: serves workers' GET requests by collecting and summing every worker's metrics. */
 export function serveWorkers(workers: () => Worker[]): void {
   let collectId = 0;
-  const collections = new Map<number, { pending: Set<number>; parts: MetricsJSON[]; done(): void }>();
+  const collections = new Map<number, { pending: Set<number>; parts: MetricsJSON[]; windows: WindowSnapshot[]; done(): void }>();
 
   cluster.on('message', (worker: Worker, msg: Message) => {
     if (msg?.type === JSON_REPLY && msg.id !== undefined) {
       const c = collections.get(msg.id);
       if (!c || !c.pending.delete(worker.id)) return;
       c.parts.push(msg.metrics ?? []);
+      c.windows.push(...(msg.windows ?? []));
       if (c.pending.size === 0) c.done();
       return;
     }
     if (msg?.type !== GET) return;
     const id = collectId++;
     const live = workers().filter((w) => w.isConnected());
-    const reply = (parts: MetricsJSON[]): void => {
+    const reply = (parts: MetricsJSON[], windows: WindowSnapshot[]): void => {
       const text = parts.length ? client.AggregatorRegistry.aggregate(parts).metrics() : Promise.resolve('');
       void text.then((t) => {
-        if (worker.isConnected()) worker.send({ type: TEXT_REPLY, id: msg.id, text: t });
+        if (worker.isConnected()) worker.send({ type: TEXT_REPLY, id: msg.id, text: t, windows: mergeByApi(windows) });
       });
     };
     const c = {
       pending: new Set(live.map((w) => w.id)),
       parts: [] as MetricsJSON[],
+      windows: [] as WindowSnapshot[],
       done: () => {
         clearTimeout(timer);
         collections.delete(id);
-        reply(c.parts);
+        reply(c.parts, c.windows);
       },
     };
     const timer = setTimeout(c.done, TIMEOUT_MS);

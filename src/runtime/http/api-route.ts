@@ -28,6 +28,8 @@ export interface ApiRouteOptions {
   /** The model's expected cost of `rows` rows on their own, in ms (0 when unknown). */
   ownCostMs(rows: number): number;
   bodyLimit: number;
+  /** Hands each answered request's rows and outputs to the monitor (absent when monitoring is off). */
+  observe?: (rows: Rows, outputs: Float32Array, body: unknown, requestId: string) => void;
 }
 
 /** Each request's own work in ms, for its admission budget. */
@@ -110,6 +112,8 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
         // The latency budget counts from the request's arrival, not from the end of its parsing.
         const outputs = await o.infer(rows, cancel, now - reply.elapsedTime, parsed);
         const answer = def.postprocess ? await def.postprocess(outputs, body, ctx) : Array.from(outputs);
+        // A copy of the last rows into the monitoring window; statistics wait for a scrape.
+        o.observe?.(rows, outputs, body, request.id);
         // Draining since this request came in: its connection closes after the answer.
         if (o.readiness.state === 'stopping') void reply.header('connection', 'close');
         return answer;

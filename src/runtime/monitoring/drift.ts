@@ -5,11 +5,11 @@
  * of drifted features; data quality per feature; prediction drift and feature–prediction correlations.
  * Pure: the server runs it on its window at scrape time, `bento drift report` on a CSV or a payload log.
  */
+import { DEFAULT_MONITORING, type StatTest } from '../../sdk/settings.js';
 import { finite, jensenShannonDrift, ksTwoSample, normedWasserstein, pearson, psi } from './stats.js';
 
 /** A drift test by name: `ks` scores a p-value (drift below `p_threshold`), the others a distance (drift at or above `stat_threshold`). */
-export type StatTest = 'ks' | 'wasserstein' | 'jensenshannon' | 'psi';
-export const STAT_TESTS: readonly StatTest[] = ['ks', 'wasserstein', 'jensenshannon', 'psi'];
+export { STAT_TESTS, type StatTest } from '../../sdk/settings.js';
 
 export interface DriftSettings {
   /** `auto`: KS while the reference has ≤ `ks_max_reference_rows` rows, else normed Wasserstein. */
@@ -23,7 +23,12 @@ export interface DriftSettings {
 }
 
 /** Evidently's defaults, the monitoring project's settings. */
-export const DEFAULT_DRIFT_SETTINGS: Readonly<DriftSettings> = Object.freeze({ stat_test: 'auto', stat_threshold: 0.1, p_threshold: 0.05, drift_share: 0.5 });
+export const DEFAULT_DRIFT_SETTINGS: Readonly<DriftSettings> = Object.freeze({
+  stat_test: DEFAULT_MONITORING.stat_test,
+  stat_threshold: DEFAULT_MONITORING.stat_threshold,
+  p_threshold: DEFAULT_MONITORING.p_threshold,
+  drift_share: DEFAULT_MONITORING.drift_share,
+});
 
 /** The automatic choice switches from KS to Wasserstein past this many reference rows. */
 export const KS_MAX_REFERENCE_ROWS = 1000;

@@ -1,0 +1,133 @@
+/**
+ * Drift and data-quality monitoring of a server's APIs: each monitored API gets a sliding window (and, if
+ * asked, a payload log) fed by one call per answered request; the statistics are computed from the
+ * windows only when `/metrics` is scraped — this process's windows, or in a cluster the merged windows
+ * of every worker — and cached until the window changes.
+ */
+import client from 'prom-client';
+import type { ModelInfo } from '../../models/model-info.js';
+import type { Rows } from '../../sdk/index.js';
+import type { MonitoringOptions } from '../../sdk/settings.js';
+import { metricPrefix } from '../http/metrics.js';
+import { computeDrift, qualityStats, type DriftResult, type DriftSettings, type QualityStats } from './drift.js';
+import { MonitoringExporter } from './exporter.js';
+import { driftReference } from './model-reference.js';
+import { PayloadLog } from './payload-log.js';
+import { RecordWindow, type WindowSnapshot } from './window.js';
+import type { DriftReference } from './drift.js';
+
+/** Hands one answered request's model rows and outputs to the monitor (and its body to the payload log). */
+export type Observe = (rows: Rows, outputs: Float32Array, body: unknown, requestId: string) => void;
+
+export interface MonitorLog {
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+export interface MonitorOptions {
+  service: string;
+  version: string;
+  /** The server's own registry: the payload log's dropped-lines counter is summed across workers with it. */
+  registry: client.Registry;
+  log: MonitorLog;
+}
+
+interface MonitoredApi {
+  window: RecordWindow;
+  settings: MonitoringOptions;
+  features: string[];
+  reference?: DriftReference;
+  payload?: PayloadLog;
+}
+
+interface ApiFigures {
+  api: string;
+  rows: number;
+  drift: DriftResult | undefined;
+  quality: Record<string, QualityStats>;
+}
+
+export class Monitor {
+  private readonly apis = new Map<string, MonitoredApi>();
+  private readonly exporter: MonitoringExporter;
+  private readonly dropped: client.Counter<string>;
+  private readonly cache = new Map<string, { key: string; figures: ApiFigures }>();
+
+  constructor(private readonly opts: MonitorOptions) {
+    this.exporter = new MonitoringExporter(opts.service, opts.version);
+    this.dropped = new client.Counter({
+      name: `${metricPrefix(opts.service)}payload_log_dropped_total`,
+      help: 'Payload-log lines dropped because its queue was full (or a write failed)',
+      labelNames: ['api', 'service_version'],
+      registers: [opts.registry],
+    });
+  }
+
+  /** Monitors API `api` of a model taking `width` features; undefined when its monitoring is off. */
+  add(api: string, settings: MonitoringOptions, info: ModelInfo, width: number): Observe | undefined {
+    if (!settings.enabled) return undefined;
+    const features = info.features.length === width ? [...info.features] : Array.from({ length: width }, (_, j) => `feature_${j}`);
+    const window = new RecordWindow(api, settings.window, width);
+    const m: MonitoredApi = { window, settings, features };
+    const ref = driftReference(info);
+    if ('reference' in ref) m.reference = ref.reference;
+    else this.opts.log.warn(`api "${api}": no drift figures (${ref.missing}); data quality only`);
+    const version = this.opts.version;
+    const labels = { api, service_version: version };
+    this.dropped.inc(labels, 0);
+    if (settings.payload_log) {
+      m.payload = new PayloadLog(api, version, settings.payload_log, {
+        dropped: (n) => this.dropped.inc(labels, n),
+        error: (err) => this.opts.log.error(`api "${api}": payload log write failed: ${err.message}`),
+      });
+    }
+    this.apis.set(api, m);
+    const payload = m.payload;
+    return (rows, outputs, body, requestId) => {
+      const time = Date.now();
+      window.observe(rows.data, rows.count, outputs, time);
+      payload?.offer(() => ({ time, requestId, request: body, inputs: rows.data, count: rows.count, width: rows.width, outputs }));
+    };
+  }
+
+  /** This process's windows (what a cluster worker hands the primary). */
+  snapshots(): WindowSnapshot[] {
+    return [...this.apis.values()].map((m) => m.window.snapshot());
+  }
+
+  /** The monitoring series in the Prometheus text format, from `windows` (merged ones) or this process's own. */
+  async text(windows: readonly WindowSnapshot[] = this.snapshots()): Promise<string> {
+    const figures: ApiFigures[] = [];
+    for (const w of windows) {
+      const m = this.apis.get(w.api);
+      if (m) figures.push(this.figures(w, m));
+    }
+    this.exporter.fill(figures);
+    return this.exporter.text();
+  }
+
+  /** Writes what the payload logs hold and closes them. */
+  async close(): Promise<void> {
+    await Promise.all([...this.apis.values()].map((m) => m.payload?.close()));
+  }
+
+  private figures(w: WindowSnapshot, m: MonitoredApi): ApiFigures {
+    const key = `${w.seen}|${w.times.length}`;
+    const cached = this.cache.get(w.api);
+    if (cached?.key === key) return cached.figures;
+    const n = w.times.length;
+    const columns: Record<string, Float64Array> = {};
+    m.features.forEach((name, j) => {
+      const col = new Float64Array(n);
+      for (let i = 0; i < n; i++) col[i] = w.rows[i * w.width + j]!;
+      columns[name] = col;
+    });
+    const quality: Record<string, QualityStats> = {};
+    for (const [name, col] of Object.entries(columns)) quality[name] = qualityStats(col);
+    const settings: DriftSettings = m.settings;
+    const drift = m.reference ? computeDrift(m.reference, { features: columns, predictions: w.outputs }, settings) : undefined;
+    const figures = { api: w.api, rows: n, drift, quality };
+    this.cache.set(w.api, { key, figures });
+    return figures;
+  }
+}
