@@ -88,11 +88,17 @@ export interface ServiceOptions {
   description?: string;
 }
 
-export interface ServiceDefinition {
+/** The declared APIs of a service, by name (what `service({ apis })` was given). */
+export type ApiDeclarations = Record<string, ApiOptions<any, any>>;
+
+/** Each declared API as resolved by service(), keeping its input and output types (for typed clients). */
+export type ResolvedApis<A extends ApiDeclarations> = { [K in keyof A]: A[K] extends ApiOptions<infer In, infer Out> ? ApiDefinition<In, Out> : never };
+
+export interface ServiceDefinition<A extends ApiDeclarations = ApiDeclarations> {
   kind: 'bento-ts.service';
   name: string;
   models: Record<string, string>;
-  apis: Record<string, ApiDefinition<any, any>>;
+  apis: ResolvedApis<A>;
   traffic: TrafficOptions;
   description?: string;
 }
@@ -110,7 +116,7 @@ export function api<In, Out>(options: ApiOptions<In, Out>): ApiOptions<In, Out> 
  * Declares a service: the one place its settings are filled with defaults and checked. A mistake is
  * BAD_CONFIG naming the service, the API and the key.
  */
-export function service(options: ServiceOptions): ServiceDefinition {
+export function service<A extends ApiDeclarations>(options: ServiceOptions & { apis: A }): ServiceDefinition<A> {
   const name = (options as { name?: unknown }).name;
   if (typeof name !== 'string' || !NAME.test(name)) {
     throw configError('service()', 'name', `must be lowercase letters, digits, ".", "_" or "-", not ${JSON.stringify(name)}`);
@@ -148,7 +154,7 @@ export function service(options: ServiceOptions): ServiceDefinition {
     kind: 'bento-ts.service',
     name,
     models: { ...options.models },
-    apis,
+    apis: apis as ResolvedApis<A>, // one entry per declared API, built above
     traffic: resolveTraffic(options.traffic, where),
     ...(options.description ? { description: options.description } : {}),
   };
