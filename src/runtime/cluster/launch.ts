@@ -21,7 +21,7 @@ export interface LaunchOptions {
 export async function launch(o: LaunchOptions): Promise<void> {
   const graceMs = o.timeoutSeconds * 1000 + 5000;
   if (o.flags.production && cluster.isPrimary) {
-    runPrimary({ workers: o.flags.workers, graceMs, label: o.label });
+    await runPrimary({ workers: o.flags.workers, graceMs, label: o.label, port: o.flags.port, host: o.flags.host });
     return;
   }
   const app = await o.makeServer(o.flags.production);

@@ -1,15 +1,22 @@
 /**
- * One serving process (a cluster worker, or the only process): listens (a cluster worker only once ready),
- * reports to the primary, and on
- * SIGTERM/SIGINT drains — `/readyz` turns 503, the listener stops accepting, every accepted request is
- * answered — then exits 0, or 1 if the grace period runs out first.
+ * One serving process (a cluster worker, or the only process). The only process listens on the port; a
+ * cluster worker, once its models are loaded, takes the connections the primary deals it (dealer.ts),
+ * reports to the primary, and on SIGTERM/SIGINT drains — `/readyz` turns 503, the listener stops
+ * accepting, every accepted request is answered — then exits 0, or 1 if the grace period runs out first.
  */
 import cluster from 'node:cluster';
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { answerPrimary } from './cluster-metrics.js';
+import { CONNECTION, TAKEN } from './dealer.js';
+import { listenError } from './listen-error.js';
 
-export const LISTENING = 'bento:listening';
 export const READY = 'bento:ready';
+export const DRAINING = 'bento:draining';
 export const SHUTDOWN = 'bento:shutdown';
 
 export interface WorkerOptions {
@@ -29,6 +36,7 @@ export async function runWorker(app: FastifyInstance, opts: WorkerOptions): Prom
   const drain = (why: string): void => {
     if (draining) return;
     draining = true;
+    if (inCluster) send({ type: DRAINING });
     app.log.info({ reason: why }, 'shutting down: finishing the requests in flight');
     app.bento.readiness.state = 'stopping';
     const force = setTimeout(() => {
@@ -58,17 +66,32 @@ export async function runWorker(app: FastifyInstance, opts: WorkerOptions): Prom
   }
 
   if (inCluster) {
-    // A cluster worker joins the shared port only once its models are loaded and warmed: the primary deals
-    // connections to every listening worker, so one still loading would answer 503 while /readyz said 200.
+    // A cluster worker takes connections only once its models are loaded and warmed: one still loading
+    // would answer 503 while /readyz said 200.
     try {
       await app.bento.loaded;
     } catch {
       process.exit(1); // logged by createServer; a process that cannot serve its models must not linger
     }
+    // A private listener (an abstract socket on Linux: no file, no port) gives Node's HTTP server its
+    // connection tracking — the body timeout, idle sweeps, a close that waits for the requests in flight.
+    const name = `bento-worker-${process.pid}-${randomUUID().slice(0, 8)}`;
+    await app.listen({ path: process.platform === 'linux' ? `\0${name}` : path.join(os.tmpdir(), `${name}.sock`), exclusive: true });
+    process.on('message', (msg: { type?: string; id?: number }, socket?: Socket) => {
+      if (msg?.type !== CONNECTION || !socket) return;
+      adopt(app.server, socket);
+      send({ type: TAKEN, id: msg.id });
+    });
+    app.log.info(`${opts.label} worker taking connections from the primary`);
+  } else {
+    let address: string;
+    try {
+      address = await app.listen({ port: opts.port, host: opts.host });
+    } catch (err) {
+      throw listenError(err, opts.port, opts.host);
+    }
+    app.log.info({ url: address }, `${opts.label} listening on ${address}`);
   }
-  const address = await app.listen({ port: opts.port, host: opts.host });
-  app.log.info({ url: address }, `${opts.label} listening on ${address}`);
-  if (inCluster) send({ type: LISTENING, address });
   app.bento.loaded.then(
     () => {
       app.log.info(`${opts.label} ready: models loaded and warmed`);
@@ -79,6 +102,19 @@ export async function runWorker(app: FastifyInstance, opts: WorkerOptions): Prom
       process.exit(1);
     },
   );
+}
+
+/**
+ * Serves a connection handed over by the primary as if this server had accepted it: counted among the
+ * server's connections (Node's own bookkeeping, as its accept does), so close() waits for it.
+ */
+function adopt(server: Server, socket: Socket): void {
+  const counted = server as unknown as { _connections: number };
+  counted._connections++;
+  (socket as unknown as { server: Server; _server: Server }).server = server;
+  (socket as unknown as { _server: Server })._server = server;
+  server.emit('connection', socket);
+  socket.resume();
 }
 
 function send(msg: object): void {
