@@ -39,8 +39,21 @@ export interface Evaluation {
   models: Array<{ tag: string; metrics: RegressionMetrics }>;
 }
 
+/** A model to evaluate: stored, or a candidate not stored yet (its ONNX bytes). */
+export interface ModelUnderTest {
+  tag: string;
+  info: Pick<ModelInfo, 'features' | 'preprocessing'>;
+  /** The ONNX file's path, or its bytes. */
+  onnx: string | Uint8Array;
+}
+
+/** A stored model, to evaluate. */
+export function storedModel(m: StoredModel): ModelUnderTest {
+  return { tag: formatTag(m.info.name, m.info.version), info: m.info, onnx: path.join(m.dir, m.info.model_file) };
+}
+
 /** The column to score against: given, else the one every model was trained to predict. */
-function targetOf(models: readonly ModelInfo[], given?: string): string {
+function targetOf(models: ReadonlyArray<ModelUnderTest['info']>, given?: string): string {
   if (given !== undefined) return given;
   const targets = new Set(models.map((m) => m.preprocessing?.target));
   const [only] = targets;
@@ -51,7 +64,7 @@ function targetOf(models: readonly ModelInfo[], given?: string): string {
 }
 
 /** Evaluates stored models on the same records (a record a model cannot take, or without a target, is skipped for all). */
-export async function evaluateModels(models: readonly StoredModel[], records: readonly Row[], target?: string): Promise<Evaluation> {
+export async function evaluateModels(models: readonly ModelUnderTest[], records: readonly Row[], target?: string): Promise<Evaluation> {
   const column = targetOf(models.map((m) => m.info), target);
   const toRows = models.map((m) => recordPreprocessor(m.info));
   const kept: number[][][] = models.map(() => []);
@@ -74,10 +87,9 @@ export async function evaluateModels(models: readonly StoredModel[], records: re
   if (y.length === 0) throw new BentoError('BAD_DATA', `no row has the target "${column}" and every feature of each model (${skipped} skipped)`);
   const out: Evaluation['models'] = [];
   for (const [k, m] of models.entries()) {
-    const session = await loadSession(path.join(m.dir, m.info.model_file));
-    const width = m.info.features.length;
-    const pred = await session.run(Float32Array.from(kept[k]!.flat()), y.length, width);
-    out.push({ tag: formatTag(m.info.name, m.info.version), metrics: regressionMetrics(y, pred) });
+    const session = await loadSession(m.onnx);
+    const pred = await session.run(Float32Array.from(kept[k]!.flat()), y.length, m.info.features.length);
+    out.push({ tag: m.tag, metrics: regressionMetrics(y, pred) });
   }
   return { rows: y.length, skipped, target: column, models: out };
 }
@@ -114,6 +126,6 @@ export async function compareModels(opts: CompareOptions): Promise<Evaluation & 
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BentoError('FILE_NOT_FOUND', `data file not found: ${file}`);
     throw err;
   }
-  const evaluation = await evaluateModels(models, tableRecords(parseCsv(text, file)), opts.target);
+  const evaluation = await evaluateModels(models.map(storedModel), tableRecords(parseCsv(text, file)), opts.target);
   return { ...evaluation, data: file };
 }

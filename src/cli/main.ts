@@ -25,10 +25,20 @@ const COMMANDS: Record<string, Loader> = {
   import: async () => (await import('./commands/bentos.js')).importBento,
   serve: async () => (await import('./commands/serve.js')).serve,
   containerize: async () => (await import('./commands/containerize.js')).containerize,
+  'models compare': async () => (await import('./commands/models-compare.js')).compare,
+  'runs list': async () => (await import('./commands/runs.js')).list,
+  'runs get': async () => (await import('./commands/runs.js')).get,
+  'runs compare': async () => (await import('./commands/runs.js')).compare,
+  'data add': async () => (await import('./commands/data.js')).add,
+  'data list': async () => (await import('./commands/data.js')).list,
+  'data get': async () => (await import('./commands/data.js')).get,
+  'data export': async () => (await import('./commands/data.js')).exportData,
+  lineage: async () => (await import('./commands/lineage.js')).lineage,
+  bridge: async () => (await import('./commands/bridge.js')).bridge,
   deploy: async () => (await import('./commands/deploy.js')).deploy,
 };
 
-const GROUP_SUMMARY: Record<string, string> = { models: 'manage the model store (list, get, delete, export, import)' };
+const GROUP_SUMMARY: Record<string, string> = { models: 'manage the model store (list, get, delete, export, import)', runs: 'training runs (list, get, compare)', data: 'dataset versions (add, list, get, export)' };
 
 function findCommand(argv: string[]): { name: string; rest: string[] } | undefined {
   const two = argv.slice(0, 2).join(' ');

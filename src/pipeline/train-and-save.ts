@@ -19,7 +19,8 @@ import { regressionMetrics, type RegressionMetrics } from './metrics.js';
 import { DEFAULT_TRAINING_PARAMS, loadParams } from './params.js';
 import { readTrainingData, runTraining, type DatasetSource, type TrainingResult } from './pipeline.js';
 import { codeVersion, saveRun, type GateVerdict, type RunInfo } from './runs.js';
-import { takeRows, trainValidationTestSplit } from './split.js';
+import { takeRows, trainValidationTestSplit, type ThreeWaySplit } from './split.js';
+import type { WrangledData } from './wrangle.js';
 
 /** The conf folder, relative to the project. */
 export const DEFAULT_CONF = 'conf/base';
@@ -107,14 +108,19 @@ async function checkOnnxParity(onnx: Uint8Array, result: TrainingResult): Promis
 }
 
 /**
- * The metrics of the trained forest on the test split, which training holds out and never looks at:
- * the data is read again and split with the same parameters (its digest must not have changed).
+ * The data a training read, split again as it was (same parameters), with the digest checked: what the
+ * held-out metrics and the promotion gate's validation rows come from.
  */
-async function testMetrics(plan: TrainingPlan, result: TrainingResult): Promise<RegressionMetrics> {
+export async function splitAgain(plan: TrainingPlan, result: TrainingResult): Promise<{ data: WrangledData; parts: ThreeWaySplit }> {
   const { split } = plan.paramsPath !== undefined ? await loadParams(plan.paramsPath) : DEFAULT_TRAINING_PARAMS;
   const { digest, data } = await readTrainingData(plan.dataPath, plan.dataset);
   if (digest !== result.data.digest) throw new BentoError('BAD_DATA', `${plan.dataPath} changed while training (digest ${digest}, trained on ${result.data.digest})`);
-  const parts = trainValidationTestSplit(data.rows, split.test_size, split.val_size, split.random_state);
+  return { data, parts: trainValidationTestSplit(data.rows, split.test_size, split.val_size, split.random_state) };
+}
+
+/** The metrics of the trained forest on the test split, which training holds out and never looks at. */
+async function testMetrics(plan: TrainingPlan, result: TrainingResult): Promise<RegressionMetrics> {
+  const { data, parts } = await splitAgain(plan, result);
   const test = takeRows(data.x, data.y, result.features.length, parts.test);
   return regressionMetrics(test.y, predict(result.forest, Float32Array.from(test.x), parts.test.length));
 }
