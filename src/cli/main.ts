@@ -36,6 +36,7 @@ const COMMANDS: Record<string, Loader> = {
   lineage: async () => (await import('./commands/lineage.js')).lineage,
   bridge: async () => (await import('./commands/bridge.js')).bridge,
   deploy: async () => (await import('./commands/deploy.js')).deploy,
+  'drift report': async () => (await import('./commands/drift.js')).report,
 };
 
 const GROUP_SUMMARY: Record<string, string> = { models: 'manage the model store (list, get, delete, export, import)', runs: 'training runs (list, get, compare)', data: 'dataset versions (add, list, get, export)' };
