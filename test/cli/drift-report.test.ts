@@ -6,7 +6,11 @@ import t from 'tap';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import puppeteer from 'puppeteer-core';
+import YAML from 'yaml';
+import { currentFromCsv } from '../../src/deploy/report/current.js';
 import { formatNumber } from '../../src/deploy/report/html.js';
+import { readModelInfo } from '../../src/models/model-yaml.js';
+import type { StoredModel } from '../../src/models/model-store.js';
 import type { DriftReport } from '../../src/deploy/report/report.js';
 import { parseCsv } from '../../src/pipeline/csv.js';
 import { bento } from '../kit/cli.js';
@@ -24,6 +28,13 @@ function csvSlice(from: number, to: number, shift = 0): string {
   return [table.header, ...rows].map((r) => r.map((c) => (/[",]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\n') + '\n';
 }
 
+/** The one model `bento train` stored in `home`. */
+async function storedModel(home: string): Promise<StoredModel> {
+  const root = path.join(home, 'models', 'activities_regressor');
+  const dir = path.join(root, readdirSync(root)[0]!);
+  return { dir, info: readModelInfo(dir) };
+}
+
 const strip = (r: DriftReport): Omit<DriftReport, 'generated' | 'source'> => {
   const { generated: _g, source: _s, ...rest } = r;
   return rest;
@@ -37,6 +48,15 @@ t.test('bento drift report', { timeout: 180_000 }, async (t) => {
   const same = path.join(home, 'same.csv');
   writeFileSync(shifted, csvSlice(0, 300, 10));
   writeFileSync(same, csvSlice(500, 800));
+  const model = await storedModel(home);
+  if (!model.info.prediction_reference) {
+    // A model trained before predictions were stored: give it the model's own predictions on rows like the
+    // reference, so the prediction section is exercised either way.
+    const cur = await currentFromCsv(same, model);
+    const doc = YAML.parse(readFileSync(path.join(model.dir, 'model.yaml'), 'utf8')) as Record<string, unknown>;
+    doc.prediction_reference = { rows: cur.rows, sample: Array.from(cur.predictions), correlations: {} };
+    writeFileSync(path.join(model.dir, 'model.yaml'), YAML.stringify(doc));
+  }
 
   const json = async (args: string[]): Promise<DriftReport> => {
     const r = await bento(['drift', 'report', ...args, '-o', 'json'], { home });
@@ -54,8 +74,11 @@ t.test('bento drift report', { timeout: 180_000 }, async (t) => {
     t.ok(Math.abs(f.histogram.current.reduce((a, b) => a + b, 0) - 1) < 1e-9, 'current shares sum to 1');
   }
   t.same([rs.summary.drifted_features, rs.summary.dataset_drift], [1, false], 'one feature of five: no dataset drift');
+  t.ok(rs.prediction, 'the prediction distribution is compared');
+  t.equal(rs.prediction?.histogram.current.length, 20);
   const rSame = await json(['--data', same, '--model', 'activities_regressor']);
   t.equal(rSame.summary.drifted_features, 0, 'data drawn like the reference: nothing drifted');
+  t.equal(rSame.prediction?.drifted, false, 'nor did the predictions');
 
   await t.test('the HTML page in headless chromium shows the JSON\'s numbers and fetches nothing', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (Debian package chromium)` }, async (t) => {
     const file = path.join(home, 'report.html');
@@ -114,16 +137,19 @@ t.test('bento drift report', { timeout: 180_000 }, async (t) => {
     t.ok(bars.every(([, , w]) => (w as number) > 100), 'the histograms are laid out');
     const drift = await page.$$eval('#features tr[data-feature] td.drift', (tds) => tds.map((td) => td.parentElement!.getAttribute('data-feature')));
     t.same(drift, [DISTANCE], 'the verdict column marks the shifted feature only');
+    const pred = await page.$$eval('#prediction td[data-key]', (tds) => tds.map((td) => [td.getAttribute('data-key'), td.textContent]));
+    for (const [key, text] of pred) {
+      const want = (rs.prediction as unknown as Record<string, unknown>)[key!];
+      t.equal(text, typeof want === 'string' ? want : formatNumber(want as number | null), `prediction ${key}`);
+    }
+    t.equal(pred.length, 6, 'the prediction test row');
+    t.equal(await page.$$eval('#prediction + svg.hist rect', (r) => r.length), 40, 'the prediction histograms');
   });
 
   await t.test('a payload log of the same rows gives the same report as the CSV', async (t) => {
     // The rows and predictions as the service logs them: built from the CSV report's own reading.
-    const { currentFromCsv } = await import('../../src/deploy/report/current.js');
-    const { readModelInfo } = await import('../../src/models/model-yaml.js');
-    const modelDir = path.join(home, 'models', 'activities_regressor');
-    const dir = path.join(modelDir, readdirSync(modelDir)[0]!);
-    const info = readModelInfo(dir);
-    const cur = await currentFromCsv(shifted, { dir, info });
+    const { info } = model;
+    const cur = await currentFromCsv(shifted, model);
     const logDir = path.join(home, 'log');
     mkdirSync(logDir);
     const lines: string[] = [];
