@@ -5,38 +5,15 @@ import t from 'tap';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createServer } from '../../../src/runtime/server.js';
 import { PayloadLog, type PayloadEntry } from '../../../src/runtime/monitoring/payload-log.js';
-import { api, service, type ServiceDefinition } from '../../../src/sdk/index.js';
-import { svc as activities } from '../../../service.js';
+import type { ServiceDefinition } from '../../../src/sdk/index.js';
 import { get, post, sample } from '../../kit/http.js';
-import { expected, matches, preprocessed, randomForest, writeModel } from '../../kit/model.js';
-import { traffic } from './reference-kit.js';
+import { expected, matches, preprocessed } from '../../kit/model.js';
+import { monitored, serve, traffic } from './reference-kit.js';
 
 const P = 'BENTOML_activities_model_';
 
-function withLog(payload_log: Record<string, unknown>): ServiceDefinition {
-  const predict = activities.apis.predict!;
-  return service({
-    name: 'activities_model',
-    models: { regressor: 'activities_regressor:latest' },
-    apis: { predict: api({ ...predict, monitoring: { ...predict.monitoring, payload_log } }) },
-  });
-}
-
-async function serve(t: Tap.Test, svc: ServiceDefinition) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bento-payload-'));
-  const forest = randomForest(3, 10, 4);
-  const model = writeModel(dir, forest);
-  const app = await createServer({ service: svc, models: { regressor: model }, version: 'test' });
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  await app.bento.loaded;
-  t.teardown(async () => {
-    await app.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return { app, url, forest };
-}
+const withLog = (payload_log: Record<string, unknown>): ServiceDefinition => monitored({ payload_log });
 
 const lines = (dir: string): Array<Record<string, any>> =>
   readdirSync(dir)

@@ -4,15 +4,21 @@
  * traffic drawn like that reference, or with one feature shifted.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Test } from 'tap';
+import { createServer } from '../../../src/runtime/server.js';
+import { api, service, type MonitoringInput, type ServiceDefinition } from '../../../src/sdk/index.js';
+import { svc as activities } from '../../../service.js';
 import { BENTO_INFO_FILE } from '../../../src/bento/bento-info.js';
 import { parseBentoInfo, stringifyBentoInfo } from '../../../src/bento/bento-yaml.js';
 import type { Forest } from '../../../src/forest/forest.js';
 import type { ModelInfo } from '../../../src/models/model-info.js';
 import { parseModelInfo, stringifyModelInfo } from '../../../src/models/model-yaml.js';
 import { predictionReference, referenceStats } from '../../../src/pipeline/reference.js';
-import { expected, FEATURES, preprocessed, randomRecords } from '../../kit/model.js';
+import { expected, FEATURES, preprocessed, randomForest, randomRecords, writeModel } from '../../kit/model.js';
 
 export const DISTANCE = FEATURES[0];
 /** Reference rows: few enough for the KS test (≤ 1000). */
@@ -50,4 +56,30 @@ export function addReferenceToBento(bentoDir: string, forest: Forest): ModelInfo
 /** `n` records drawn like the reference (another seed), `shift` added to the distance before the service clamps it. */
 export function traffic(n: number, seed: number, shift = 0): Array<Record<string, unknown>> {
   return randomRecords(n, seed).map((r) => ({ ...r, [DISTANCE]: (r[DISTANCE] as number) + shift }));
+}
+
+/** The activities service with `monitoring` settings over the defaults. */
+export function monitored(monitoring: MonitoringInput = {}): ServiceDefinition {
+  const predict = activities.apis.predict!;
+  return service({
+    name: 'activities_model',
+    models: { regressor: 'activities_regressor:latest' },
+    apis: { predict: api({ ...predict, monitoring: { ...predict.monitoring, ...monitoring } }) },
+  });
+}
+
+/** createServer on a real port with a fresh model (with a drift reference unless `reference` is false), closed at teardown. */
+export async function serve(t: Test, svc: ServiceDefinition, reference = true): Promise<{ app: FastifyInstance; url: string; info: ModelInfo; forest: Forest }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bento-monitoring-'));
+  const forest = randomForest(3, 10, 4);
+  const model = writeModel(dir, forest);
+  const info = reference ? withReference(model.info, forest) : model.info;
+  const app = await createServer({ service: svc, models: { regressor: { info, onnxPath: model.onnxPath } }, version: 'test' });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.bento.loaded;
+  t.teardown(async () => {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { app, url, info, forest };
 }

@@ -4,44 +4,14 @@
 // exposition; the window holds the last N records; monitoring can be turned off; the API settings are checked.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createServer } from '../../../src/runtime/server.js';
 import { computeDrift } from '../../../src/runtime/monitoring/drift.js';
 import { driftReference } from '../../../src/runtime/monitoring/model-reference.js';
-import { api, service, type ServiceDefinition } from '../../../src/sdk/index.js';
-import { svc as activities } from '../../../service.js';
 import { get, post, sample } from '../../kit/http.js';
-import { FEATURES, preprocessed, randomForest, writeModel } from '../../kit/model.js';
+import { FEATURES, preprocessed } from '../../kit/model.js';
 import { promtoolMissing } from '../../kit/prometheus.js';
-import { DISTANCE, traffic, withReference } from './reference-kit.js';
+import { DISTANCE, monitored, serve, traffic } from './reference-kit.js';
 
 const P = 'BENTOML_activities_model_';
-
-function monitored(monitoring: Record<string, unknown> = {}): ServiceDefinition {
-  const predict = activities.apis.predict!;
-  return service({
-    name: 'activities_model',
-    models: { regressor: 'activities_regressor:latest' },
-    apis: { predict: api({ ...predict, monitoring: { ...predict.monitoring, ...monitoring } }) },
-  });
-}
-
-async function serve(t: Tap.Test, svc: ServiceDefinition, reference = true) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bento-monitoring-'));
-  const forest = randomForest(3, 10, 4);
-  const model = writeModel(dir, forest);
-  const info = reference ? withReference(model.info, forest) : model.info;
-  const app = await createServer({ service: svc, models: { regressor: { info, onnxPath: model.onnxPath } }, version: 'test' });
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  await app.bento.loaded;
-  t.teardown(async () => {
-    await app.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return { app, url, info };
-}
 
 /** Posts `records` in requests of `per` records. */
 async function send(url: string, records: Array<Record<string, unknown>>, per = 25): Promise<void> {
