@@ -21,7 +21,7 @@ import { ServiceMetrics, UNKNOWN_ENDPOINT } from './http/metrics.js';
 import { Traffic } from './batching/traffic.js';
 import { compileSchema, createAjv } from './http/validation.js';
 import { installJsonParser, jsonLimitsFor } from './http/json-body.js';
-import { answeredRaw, installExpectHandling, makeClientErrorHandler, type RawAnswersOptions } from './http/raw-answers.js';
+import { answeredRaw, cutArrivingRequests, installExpectHandling, makeClientErrorHandler, type RawAnswersOptions } from './http/raw-answers.js';
 import { requestId } from './http/request-id.js';
 import { DEFAULT_BODY_TIMEOUT, DEFAULT_MONITORING } from '../sdk/settings.js';
 
@@ -96,13 +96,14 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     bodyTimeoutSeconds,
     stopping: () => readiness.state === 'stopping',
   };
+  const clientError = makeClientErrorHandler(raw);
   const app = Fastify({
     // A request must arrive whole (headers and body) within traffic.body_timeout, else 408 and its
     // connection closed: a client trickling a body would otherwise hold its socket and memory for ever.
     // Node checks the deadlines on one timer, every checking interval (its default, 30 s, is too coarse).
     requestTimeout: bodyTimeoutMs,
     http: { requestTimeout: bodyTimeoutMs, headersTimeout: bodyTimeoutMs, connectionsCheckingInterval: Math.min(1000, Math.max(50, bodyTimeoutMs / 4)) },
-    clientErrorHandler: makeClientErrorHandler(raw),
+    clientErrorHandler: clientError,
     logger: opts.logger ?? false,
     // No per-request log lines (they would cost more than a prediction); errors are logged by the handler.
     logController: new LogController({ disableRequestLogging: true }),
@@ -219,11 +220,12 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   let sweeper: NodeJS.Timeout | undefined;
   app.addHook('preClose', (done) => {
     readiness.state = 'stopping';
-    sweeper = setInterval(() => app.server.closeIdleConnections(), 50);
-    // Requests still arriving will not be served: time them out at Node's next check (408, connection
-    // closed) instead of waiting for their body, so a drain never waits on a client that trickles.
-    app.server.requestTimeout = 1;
-    app.server.headersTimeout = 1;
+    // Requests still arriving will not be served: they are cut short (408 saying so, connection closed)
+    // rather than waited for; closing the server stops Node's own timeout checks, so the sweep does it.
+    sweeper = setInterval(() => {
+      app.server.closeIdleConnections();
+      cutArrivingRequests(app.server, clientError);
+    }, 50);
     done();
   });
   app.addHook('onClose', (_instance, done) => {

@@ -1,6 +1,7 @@
 /** Small HTTP helpers for the runtime tests: a started in-process server, JSON posts, metric lookups. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -112,4 +113,67 @@ export function alone(url: string, method = 'GET', body?: unknown): Promise<{ st
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+export interface RawAnswer {
+  /** Every byte the server sent, as text. */
+  raw: string;
+  /** Status of the last response in `raw` (after any "100 Continue"), 0 if none. */
+  status: number;
+  headers: Record<string, string>;
+  body: any;
+  /** How the connection ended: closed by the server, or given up after `waitMs`. */
+  ended: 'closed' | 'gave-up';
+}
+
+/**
+ * Writes `parts` on a raw TCP connection (each part after `gapMs`), then reads until the server closes the
+ * connection or `waitMs` passes: for requests no HTTP client would send (malformed, trickled, unfinished).
+ */
+export function rawRequest(url: string, parts: string[], opts: { gapMs?: number; waitMs?: number } = {}): Promise<RawAnswer> {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    let raw = '';
+    let done = false;
+    const socket = net.connect(Number(u.port), u.hostname);
+    const finish = (ended: 'closed' | 'gave-up'): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(parseRaw(raw, ended));
+    };
+    const timer = setTimeout(() => finish('gave-up'), opts.waitMs ?? 5000);
+    socket.on('data', (c: Buffer) => (raw += c.toString('latin1')));
+    socket.on('close', () => finish('closed'));
+    socket.on('error', () => finish('closed'));
+    let i = 0;
+    const writeNext = (): void => {
+      if (done || i >= parts.length) return;
+      socket.write(parts[i++]!);
+      if (i < parts.length) setTimeout(writeNext, opts.gapMs ?? 0);
+    };
+    socket.on('connect', writeNext);
+  });
+}
+
+function parseRaw(raw: string, ended: 'closed' | 'gave-up'): RawAnswer {
+  const starts = [...raw.matchAll(/HTTP\/1\.1 (\d{3})[^\r]*\r\n/g)];
+  const last = starts.at(-1);
+  if (!last) return { raw, status: 0, headers: {}, body: undefined, ended };
+  const rest = raw.slice(last.index! + last[0].length);
+  const split = rest.indexOf('\r\n\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of rest.slice(0, split < 0 ? rest.length : split).split('\r\n')) {
+    const c = line.indexOf(':');
+    if (c > 0) headers[line.slice(0, c).trim().toLowerCase()] = line.slice(c + 1).trim();
+  }
+  const text = split < 0 ? '' : rest.slice(split + 4);
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  return { raw, status: Number(last[1]), headers, body, ended };
 }

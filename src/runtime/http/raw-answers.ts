@@ -111,3 +111,24 @@ export function installExpectHandling(server: Server, o: RawAnswersOptions): voi
     send(o, req, res, new BentoError('EXPECTATION_FAILED', `unsupported Expect header "${expect}": only 100-continue is supported`));
   });
 }
+
+interface ConnectionsList {
+  expired(headersTimeoutMs: number, requestTimeoutMs: number): Array<{ socket?: Socket }>;
+}
+
+/**
+ * Cuts short every request still arriving (headers or body incomplete), answering it as Node answers a
+ * request timeout. Used while draining: Node's own deadline checks stop once the server is closed.
+ * Reads Node's per-server connection list (an internal of node:http; absent, nothing is cut).
+ */
+export function cutArrivingRequests(server: Server, onClientError: (err: NodeJS.ErrnoException, socket: Socket) => void): void {
+  const key = Object.getOwnPropertySymbols(server).find((s) => s.description === 'http.server.connections');
+  const list = key ? ((server as unknown as Record<symbol, unknown>)[key] as ConnectionsList | undefined) : undefined;
+  if (typeof list?.expired !== 'function') return;
+  for (const parser of list.expired(1, 1)) {
+    if (!parser.socket || parser.socket.destroyed) continue;
+    const err: NodeJS.ErrnoException = new Error('request cut short: the server is shutting down');
+    err.code = 'ERR_HTTP_REQUEST_TIMEOUT';
+    onClientError(err, parser.socket);
+  }
+}
