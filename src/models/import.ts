@@ -8,13 +8,14 @@ import path from 'node:path';
 import { BentoError, isBentoError } from '../errors.js';
 import { detectArchive, extractArchive } from '../store/archive.js';
 import { verifyTree } from '../store/digest.js';
+import { trackTemp } from '../store/temp-cleanup.js';
 import { NAME_RE, parseTag } from '../store/tag.js';
 import { mlRandomForestToForest } from '../onnx/ml-random-forest.js';
-import { readOnnxSignature } from '../onnx/read.js';
-import { loadSession } from '../onnx/session.js';
+import type { OnnxSignature } from '../onnx/read.js';
+import { checkModelBytes } from './model-check.js';
 import { forestToOnnx } from '../onnx/write.js';
 import type { ModelInfo } from './model-info.js';
-import { modelStore, saveModel } from './model-store.js';
+import { modelStore, sameModel, saveModel } from './model-store.js';
 import { MODEL_INFO_FILE } from './model-yaml.js';
 import { rowsSignature } from './signature.js';
 
@@ -54,6 +55,7 @@ async function importArchive(file: string, rename?: string): Promise<ModelInfo> 
   const store = modelStore();
   const label = path.basename(file);
   const staging = await store.tempDir();
+  const untrack = trackTemp(staging);
   try {
     await extractArchive(file, staging);
     const dir = await findModelDir(staging, label);
@@ -64,17 +66,24 @@ async function importArchive(file: string, rename?: string): Promise<ModelInfo> 
     await verifyTree(dir, info.files, { exclude: [MODEL_INFO_FILE] }).catch((err: unknown) => {
       throw isBentoError(err) ? new BentoError('BAD_ARCHIVE', `${label}: ${err.message}; nothing was imported`) : err;
     });
+    await checkModelBytes(await fs.readFile(path.join(dir, ...info.model_file.split('/'))), `${label}: ${info.model_file}`, { features: info.features.length });
     const name = rename ?? info.name;
-    const { info: stored } = await store.createOrKeep(name, info.version, async (tmp) => {
+    const wanted: ModelInfo = { ...info, name };
+    const taken = (): BentoError =>
+      new BentoError('ALREADY_EXISTS', `${label}: conflict: model ${name}:${info.version} is already in the store with other content; nothing was imported`);
+    if (await store.has(name, info.version) && !sameModel(await store.readInfo(path.join(store.root, name, info.version)), wanted)) throw taken();
+    const { info: stored, created } = await store.createOrKeep(name, info.version, async (tmp) => {
       // Same filesystem: moving the verified files is a rename each.
       for (const entry of await fs.readdir(dir)) {
         if (entry !== MODEL_INFO_FILE) await fs.rename(path.join(dir, entry), path.join(tmp, entry));
       }
-      return { ...info, name };
+      return wanted;
     });
+    if (!created && !sameModel(stored, wanted)) throw taken();
     return stored;
   } finally {
     await fs.rm(staging, { recursive: true, force: true });
+    untrack();
   }
 }
 
@@ -129,9 +138,15 @@ async function importMlRandomForest(file: string, bytes: Buffer, opts: ImportOpt
   } catch (err) {
     throw new BentoError('BAD_MODEL', `${path.basename(file)} is not valid JSON (${(err as Error).message})`);
   }
-  const forest = mlRandomForestToForest(json, opts.features ? { nFeatures: opts.features.length } : {});
+  let forest: ReturnType<typeof mlRandomForestToForest>;
+  try {
+    forest = mlRandomForestToForest(json, opts.features ? { nFeatures: opts.features.length } : {});
+  } catch (err) {
+    throw isBentoError(err) ? new BentoError(err.code, `${path.basename(file)}: ${err.message}`, err.details) : err;
+  }
   const features = featureNames(forest.nFeatures, opts.features, undefined);
   const onnx = forestToOnnx(forest, { featureNames: features, docString: `imported from the ml-random-forest model ${path.basename(file)}` });
+  await checkModelBytes(onnx, path.basename(file), { features: features.length });
   return saveModel({
     name: opts.name ?? nameFromFile(file),
     onnx,
@@ -148,24 +163,18 @@ async function importMlRandomForest(file: string, bytes: Buffer, opts: ImportOpt
 
 async function importOnnx(file: string, bytes: Buffer, opts: ImportOptions): Promise<ModelInfo> {
   const label = path.basename(file);
-  let sig: ReturnType<typeof readOnnxSignature>;
+  let sig: OnnxSignature;
   try {
-    sig = readOnnxSignature(bytes);
+    // Limits first, then onnxruntime: refuse now what could not be served later (or would crash it).
+    sig = await checkModelBytes(bytes, label, { load: false });
   } catch (err) {
-    if (isBentoError(err) && /^not an ONNX model/.test(err.message) && !/\.onnx$/i.test(file)) {
+    if (isBentoError(err) && /^[^:]*: not an ONNX model/.test(err.message) && !/\.onnx$/i.test(file)) {
       throw new BentoError('BAD_ARCHIVE', `${label} is not a model archive (.tar.gz, .tar, .zip), an ml-random-forest JSON model or an ONNX model`);
     }
-    throw isBentoError(err) ? new BentoError(err.code, `${label}: ${err.message}`) : err;
+    throw err;
   }
-  if (!sig.hasTreeEnsembleRegressor) throw new BentoError('BAD_MODEL', `${label} has no TreeEnsembleRegressor node; only tree-ensemble regressors can be imported`);
-  if (sig.inputType !== 'float') throw new BentoError('BAD_MODEL', `${label}: input "${sig.inputName}" is ${sig.inputType}; only float inputs are supported`);
   const features = featureNames(sig.nFeatures, opts.features, sig.featureNames);
-  // Refuse now what onnxruntime could not serve later (e.g. an operator or attribute it does not support).
-  try {
-    await loadSession(bytes);
-  } catch (err) {
-    throw isBentoError(err) ? new BentoError(err.code, `${label}: ${err.message}`) : err;
-  }
+  await checkModelBytes(bytes, label, { features: features.length });
   return saveModel({
     name: opts.name ?? nameFromFile(file),
     onnx: bytes, // the original bytes, unchanged

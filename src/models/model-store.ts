@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BentoError } from '../errors.js';
 import { writeTarGz, writeZip } from '../store/archive.js';
+import { canonicalJson } from '../store/canonical-json.js';
 import { digestTree, isInsidePath } from '../store/digest.js';
 import { modelsRoot } from '../store/home.js';
 import { Store, type Stored } from '../store/store.js';
@@ -60,6 +61,14 @@ export async function saveModel(input: SaveModelInput): Promise<ModelInfo> {
     };
   });
   return info;
+}
+
+/**
+ * Whether two model.yaml describe the same model: same files (by digest) and same metadata. An import
+ * keeps a stored version only when this holds; otherwise the tag is taken by another model (a conflict).
+ */
+export function sameModel(a: ModelInfo, b: ModelInfo): boolean {
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 /** Resolves a tag (`name`, `name:latest`, `name:version`, `name:prefix`) to the stored model. */

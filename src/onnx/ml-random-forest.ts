@@ -10,10 +10,13 @@
 import { BentoError } from '../errors.js';
 import { type Forest, type Tree, treeFromLists } from '../forest/forest.js';
 import { below32 } from '../forest/float32.js';
+import { modelLimits, overLimit, type ModelLimits } from './limits.js';
 
 export interface MlRandomForestOptions {
   /** The model's feature count; default: the highest column any estimator uses, plus one. */
   nFeatures?: number;
+  /** Depth, node and feature limits (default: modelLimits(), from the environment). */
+  limits?: ModelLimits;
 }
 
 type Json = Record<string, unknown>;
@@ -63,33 +66,45 @@ export function mlRandomForestToForest(json: unknown, opts: MlRandomForestOption
     bad(`nEstimators is ${String(base.nEstimators)} but ${(estimators as unknown[]).length} estimators are saved`);
   }
 
+  const limits = opts.limits ?? modelLimits();
+  // Checked before anything is sized by them: a single index of 10^8 would otherwise mean 10^8 features.
+  if (opts.nFeatures !== undefined && opts.nFeatures > limits.maxFeatures) throw overLimit(`the model takes ${opts.nFeatures} features`, 'maxFeatures', limits);
+  let used = 0;
   const columns = (indexes as unknown[]).map((cols, i) => {
     if (!Array.isArray(cols) || !cols.every((c) => Number.isInteger(c) && c >= 0)) {
       bad(`baseModel.indexes[${i}] is not a list of column indices`);
     }
+    for (const c of cols as number[]) {
+      if (c >= limits.maxFeatures) throw overLimit(`baseModel.indexes[${i}] names feature index ${c}`, 'maxFeatures', limits);
+      used = Math.max(used, c + 1);
+    }
     return cols as number[];
   });
-  const used = Math.max(...columns.flat(), -1) + 1;
   const nFeatures = opts.nFeatures ?? used;
   if (!Number.isInteger(nFeatures) || nFeatures < 1 || nFeatures < used) {
     bad(`the estimators use ${used} features, ${nFeatures} given`);
   }
 
+  const budget = { nodes: limits.maxNodes };
   const trees = (estimators as unknown[]).map((est, i) => {
     if (!isObj(est) || est.name !== 'DTRegression' || !isObj(est.root)) bad(`estimator ${i} is not a DTRegression with a root`);
-    return convertTree((est as Json).root as Json, columns[i]!, `estimator ${i}`);
+    return convertTree((est as Json).root as Json, columns[i]!, `estimator ${i}`, limits, budget);
   });
   return { nFeatures, trees };
 }
 
-/** Flattens one ml-cart tree breadth-first, mapping its columns to the original features. */
-function convertTree(root: Json, cols: number[], where: string): Tree {
+/** Flattens one ml-cart tree breadth-first, mapping its columns to the original features; within the limits. */
+function convertTree(root: Json, cols: number[], where: string, limits: ModelLimits, budget: { nodes: number }): Tree {
   const feature: number[] = [], threshold: number[] = [], left: number[] = [], right: number[] = [], value: number[] = [];
   const queue: Json[] = [root];
+  const depth: number[] = [0];
   for (let k = 0; k < queue.length; k++) {
     const node = queue[k]!;
+    if (--budget.nodes < 0) throw overLimit(`the model has more than ${limits.maxNodes} tree nodes`, 'maxNodes', limits);
     // ml-cart's classify() treats a node as a branch exactly when it has both children.
     if (isObj(node.left) && isObj(node.right)) {
+      if (depth[k]! >= limits.maxDepth) throw overLimit(`${where} is more than ${limits.maxDepth} levels deep`, 'maxDepth', limits);
+      depth.push(depth[k]! + 1, depth[k]! + 1);
       const col = node.splitColumn;
       const split = node.splitValue;
       if (!Number.isInteger(col) || (col as number) < 0 || (col as number) >= cols.length) {

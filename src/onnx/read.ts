@@ -36,7 +36,11 @@ export interface OnnxSignature {
  *   // { inputName: 'X', inputShape: ['?', 5], inputType: 'float', nFeatures: 5, … }
  */
 export function readOnnxSignature(bytes: Uint8Array): OnnxSignature {
-  const model = decodeModel(bytes);
+  return signatureOf(decodeModel(bytes));
+}
+
+/** The signature of an already decoded model (see readOnnxSignature). */
+export function signatureOf(model: ModelProto): OnnxSignature {
   const graph = model.graph!;
   const input = graphInput(model);
   const tensor = input.type?.tensorType;

@@ -6,14 +6,16 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import type { Archiver, ArchiverOptions } from 'archiver';
 import { Parser, type ReadEntry } from 'tar';
 import { BentoError } from '../errors.js';
+import { archiveLimits, UnpackBudget, type ArchiveLimits } from './archive-limits.js';
 import { compareBytes } from './digest.js';
+import { trackTemp } from './temp-cleanup.js';
 import { FIXED_MTIME, tarChunks, type TarEntry } from './tar-write.js';
 import { readZip } from './zip-read.js';
 
@@ -88,12 +90,15 @@ async function atomicWrite(outFile: string, write: (tmp: string) => Promise<void
   const dir = path.dirname(path.resolve(outFile));
   await fs.mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(outFile)}.tmp-${randomBytes(6).toString('hex')}`);
+  const untrack = trackTemp(tmp);
   try {
     await write(tmp);
     await fs.rename(tmp, outFile);
   } catch (err) {
     await fs.rm(tmp, { force: true });
     throw err;
+  } finally {
+    untrack();
   }
 }
 
@@ -104,7 +109,14 @@ interface Entry {
   kindName: string;
   linkpath?: string;
   mode: number;
+  /** Bytes the entry announces (header or central directory). */
+  size: number;
   write(dest: string): Promise<void>;
+}
+
+export interface ExtractOptions {
+  /** Unpacking limits (default: archiveLimits(), from the environment). */
+  limits?: ArchiveLimits;
 }
 
 /**
@@ -112,27 +124,38 @@ interface Entry {
  * should be a fresh temporary folder). Every entry is checked first; a bad one → BAD_ARCHIVE naming
  * it, and everything written so far is removed. Returns the relative paths extracted.
  */
-export async function extractArchive(file: string, destDir: string): Promise<string[]> {
+export async function extractArchive(file: string, destDir: string, opts: ExtractOptions = {}): Promise<string[]> {
   const label = path.basename(file);
   const kind = await detectArchive(file);
   if (!kind) throw new BentoError('BAD_ARCHIVE', `${label} is not an archive (expected a .tar.gz, .tar or .zip file)`);
+  const budget = new UnpackBudget(opts.limits ?? archiveLimits(), label);
   const dest = path.resolve(destDir);
   const created = await fs.mkdir(dest, { recursive: true });
-  const seen = new Extraction(dest, label);
+  const untrack = created ? trackTemp(created) : () => undefined;
+  const seen = new Extraction(dest, label, budget);
   try {
     if (kind === 'zip') {
+      // A zip is read whole (its directory is at the end): one bigger than everything it may unpack is refused unread.
+      const { size } = await fs.stat(file);
+      budget.file(size);
       for (const z of await readZip(file, label)) {
+        const data = (): Buffer => {
+          const out = z.data();
+          budget.wrote(z.name, out.length, out.length);
+          return out;
+        };
         await seen.add({
           name: z.name,
           type: z.type,
           kindName: z.type,
           linkpath: z.type === 'symlink' ? z.data().toString('utf8') : undefined,
           mode: z.mode,
-          write: (d) => fs.writeFile(d, z.data(), { flag: 'wx', mode: z.mode & 0o111 ? 0o755 : 0o644 }),
+          size: z.type === 'file' ? z.size : 0,
+          write: (d) => fs.writeFile(d, data(), { flag: 'wx', mode: z.mode & 0o111 ? 0o755 : 0o644 }),
         });
       }
     } else {
-      await extractTar(file, label, seen);
+      await extractTar(file, label, seen, budget);
     }
     await seen.checkLinks();
     return seen.paths;
@@ -141,6 +164,8 @@ export async function extractArchive(file: string, destDir: string): Promise<str
     if (created) await fs.rm(created, { recursive: true, force: true });
     else for (const p of seen.topLevel()) await fs.rm(path.join(dest, p), { recursive: true, force: true });
     throw err;
+  } finally {
+    untrack();
   }
 }
 
@@ -171,7 +196,7 @@ const TAR_TYPES: Record<string, Entry['type']> = {
 };
 
 /** Streams a tar(.gz) through node-tar's parser, handling one entry at a time, in order. */
-async function extractTar(file: string, label: string, seen: Extraction): Promise<void> {
+async function extractTar(file: string, label: string, seen: Extraction, budget: UnpackBudget): Promise<void> {
   const input = createReadStream(file);
   let chain: Promise<void> = Promise.resolve();
   let failure: unknown;
@@ -186,7 +211,7 @@ async function extractTar(file: string, label: string, seen: Extraction): Promis
       chain = chain.then(async () => {
         if (failure) return void entry.resume();
         try {
-          const e = tarEntry(entry, aborted);
+          const e = tarEntry(entry, aborted, budget);
           await seen.add(e);
           if (e.type !== 'file') entry.resume(); // no body to consume; let the parser move on
         } catch (err) {
@@ -219,7 +244,7 @@ async function extractTar(file: string, label: string, seen: Extraction): Promis
   }
 }
 
-function tarEntry(e: ReadEntry, aborted: Promise<never>): Entry {
+function tarEntry(e: ReadEntry, aborted: Promise<never>, budget: UnpackBudget): Entry {
   const type = TAR_TYPES[e.type] ?? 'other';
   return {
     name: e.path,
@@ -227,9 +252,23 @@ function tarEntry(e: ReadEntry, aborted: Promise<never>): Entry {
     kindName: e.type,
     linkpath: e.linkpath,
     mode: e.mode ?? 0o644,
+    size: type === 'file' ? (e.size ?? 0) : 0,
     write: async (d) => {
       const out = createWriteStream(d, { flags: 'wx', mode: (e.mode ?? 0) & 0o111 ? 0o755 : 0o644 });
-      const copied = pipeline(e, out);
+      let written = 0;
+      // Counted as it streams: the limit holds whatever the header said.
+      const count = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          written += chunk.length;
+          try {
+            budget.wrote(e.path, chunk.length, written);
+            done(null, chunk);
+          } catch (err) {
+            done(err as Error);
+          }
+        },
+      });
+      const copied = pipeline(e, count, out);
       copied.catch(() => undefined); // may be left pending or rejected after an abort
       try {
         await Promise.race([copied, aborted]);
@@ -251,6 +290,7 @@ class Extraction {
   constructor(
     private readonly dest: string,
     private readonly label: string,
+    private readonly budget: UnpackBudget,
   ) {}
 
   private bad(name: string, why: string): BentoError {
@@ -258,6 +298,7 @@ class Extraction {
   }
 
   async add(e: Entry): Promise<void> {
+    this.budget.entry(e.name, e.size);
     const rel = safeRelative(e.name, (why) => this.bad(e.name, why));
     if (rel === '') {
       if (e.type === 'dir') return; // "./" — the archive root itself

@@ -11,6 +11,8 @@ export interface ZipEntry {
   type: 'file' | 'dir' | 'symlink' | 'other';
   /** Unix permission bits when the archive records them, else 0o644 / 0o755. */
   mode: number;
+  /** Bytes unpacked, as the central directory says (data() holds it to that). */
+  size: number;
   /** Decompressed, length- and CRC-checked content (the link target for symlinks). */
   data(): Buffer;
 }
@@ -67,6 +69,7 @@ export async function readZip(file: string, label = file): Promise<ZipEntry[]> {
       name,
       type,
       mode,
+      size: usize,
       data: () => {
         if (local + 30 > buf.length || buf.readUInt32LE(local) !== LOC_SIG) throw bad(`entry "${name}": bad local header`);
         const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
