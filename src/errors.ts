@@ -19,6 +19,7 @@ export const ERROR_STATUS = {
   BAD_CONFIG: 400,
   BAD_ARCHIVE: 400,
   BAD_MODEL: 400,
+  BENTO_CHANGED: 400,
   FILE_NOT_FOUND: 404,
   // HTTP request errors
   BAD_REQUEST: 400,

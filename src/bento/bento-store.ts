@@ -27,6 +27,8 @@ export interface BentoSummary {
   /** Bytes of the files listed in bento.yaml. */
   size: number;
   path: string;
+  /** Set when the bento's bento.yaml cannot be read: why (the other fields are then empty). */
+  damaged?: string;
 }
 
 async function sizeOf(dir: string, files: Record<string, string>): Promise<number> {
@@ -35,11 +37,26 @@ async function sizeOf(dir: string, files: Record<string, string>): Promise<numbe
   return total;
 }
 
-/** Summaries of the stored bentos (of `name`, if given), newest first. */
+/**
+ * Summaries of the stored bentos (of `name`, if given), newest first, then the damaged ones (with `damaged`
+ * saying why): one bad bento.yaml never hides the others.
+ */
 export async function listBentos(name?: string): Promise<BentoSummary[]> {
-  const all: Array<Stored<BentoInfo>> = await bentoStore().list(name);
-  return Promise.all(
-    all.map(async ({ info, dir }) => ({
+  const { stored: all, damaged } = await bentoStore().scan(name);
+  const broken: BentoSummary[] = damaged.map((d) => ({
+    tag: formatTag(d.name, d.version),
+    name: d.name,
+    version: d.version,
+    creation_time: '',
+    description: '',
+    labels: {},
+    models: [],
+    size: 0,
+    path: d.dir,
+    damaged: d.reason,
+  }));
+  const ok = await Promise.all(
+    all.map(async ({ info, dir }: Stored<BentoInfo>) => ({
       tag: formatTag(info.name, info.version),
       name: info.name,
       version: info.version,
@@ -51,6 +68,7 @@ export async function listBentos(name?: string): Promise<BentoSummary[]> {
       path: dir,
     })),
   );
+  return [...ok, ...broken];
 }
 
 /** The stored bento a tag names (`name`, `name:latest`, `name:version`, a unique version prefix). */

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { BentoError } from '../errors.js';
 import { writeTarGz, writeZip } from '../store/archive.js';
 import { getBento } from './bento-store.js';
+import { verifyBentoSync } from './bento-yaml.js';
 
 export type ArchiveFormat = 'tar' | 'zip';
 
@@ -26,7 +27,9 @@ export async function exportBento(tag: string, file?: string, opts: ExportOption
   if (opts.format !== undefined && opts.format !== 'tar' && opts.format !== 'zip') {
     throw new BentoError('BAD_ARGUMENT', `unknown archive format "${String(opts.format)}" (use tar or zip)`);
   }
-  const { info, dir } = await getBento(tag);
+  const { dir } = await getBento(tag);
+  // Never pass on a bento that was changed after it was built: the archive would carry the change.
+  const info = verifyBentoSync(dir);
   const format: ArchiveFormat = opts.format ?? (file?.toLowerCase().endsWith('.zip') ? 'zip' : 'tar');
   const out = path.resolve(file ?? `${info.name}-${info.version}.bento${format === 'zip' ? '.zip' : ''}`);
   if (format === 'zip') await writeZip(dir, out);

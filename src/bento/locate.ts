@@ -8,11 +8,16 @@ import { BentoError } from '../errors.js';
 import type { Stored } from '../store/store.js';
 import { BENTO_INFO_FILE, type BentoInfo } from './bento-info.js';
 import { getBento } from './bento-store.js';
-import { loadBentoInfo } from './bento-yaml.js';
+import { loadBentoInfo, verifyBentoSync } from './bento-yaml.js';
 
 /** Whether `ref` is written as a path (`.`, `..`, or with a separator) rather than a tag. */
 function looksLikePath(ref: string): boolean {
   return ref === '.' || ref === '..' || ref.includes('/') || ref.includes(path.sep);
+}
+
+export interface LocateOptions {
+  /** Check every file against its digest first (default true): a changed bento is BENTO_CHANGED naming the file. */
+  verify?: boolean;
 }
 
 /**
@@ -24,11 +29,13 @@ function looksLikePath(ref: string): boolean {
  *   const { dir, info } = await locateBento('houses_model:latest');
  *   const entry = path.join(dir, info.runtime.entry);
  */
-export async function locateBento(ref: string): Promise<Stored<BentoInfo>> {
+export async function locateBento(ref: string, opts: LocateOptions = {}): Promise<Stored<BentoInfo>> {
   const dir = path.resolve(ref);
-  if (existsSync(path.join(dir, BENTO_INFO_FILE))) return { info: loadBentoInfo(dir), dir };
+  const verify = opts.verify !== false;
+  if (existsSync(path.join(dir, BENTO_INFO_FILE))) return { info: verify ? verifyBentoSync(dir) : loadBentoInfo(dir), dir };
   if (looksLikePath(ref)) {
     throw new BentoError('FILE_NOT_FOUND', existsSync(dir) ? `${ref} is not a bento: it has no ${BENTO_INFO_FILE}` : `no such bento folder: ${ref}`);
   }
-  return getBento(ref);
+  const found = await getBento(ref);
+  return verify ? { info: verifyBentoSync(found.dir), dir: found.dir } : found;
 }

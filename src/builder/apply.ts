@@ -11,7 +11,8 @@ import { formatTag } from '../store/tag.js';
 import type { BentoInfo } from '../bento/bento-info.js';
 import { bentoStore } from '../bento/bento-store.js';
 import { mapLimit } from './pool.js';
-import { canonicalJson, type BuildPlan, type PlannedFile } from './plan.js';
+import { sameBentoContent } from '../bento/content-version.js';
+import type { BuildPlan, PlannedFile } from './plan.js';
 
 export interface ApplyResult {
   info: BentoInfo;
@@ -20,11 +21,6 @@ export interface ApplyResult {
   created: boolean;
 }
 
-/** Same bento content, whatever the creation time. */
-function sameContent(a: BentoInfo, b: BentoInfo): boolean {
-  const strip = ({ creation_time: _t, ...rest }: BentoInfo) => rest;
-  return canonicalJson(strip(a)) === canonicalJson(strip(b));
-}
 
 const LINK_FALLBACK = new Set(['EXDEV', 'EPERM', 'EMLINK', 'ENOTSUP', 'EACCES']);
 
@@ -47,7 +43,7 @@ async function existing(store: Store<BentoInfo>, plan: BuildPlan): Promise<Apply
   const { info } = plan;
   const dir = path.join(store.root, info.name, info.version);
   const stored = await store.readInfo(dir);
-  if (!sameContent({ ...stored, creation_time: '' }, { ...info, creation_time: '' })) {
+  if (!sameBentoContent({ ...stored, creation_time: '' }, { ...info, creation_time: '' })) {
     throw new BentoError('ALREADY_EXISTS', `bento ${formatTag(info.name, info.version)} already exists with other content (choose another --version)`);
   }
   return { info: stored, dir, created: false };

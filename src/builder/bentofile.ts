@@ -51,7 +51,11 @@ export function displayPath(file: string): string {
 const PATTERN_HINTS: Record<string, string> = {
   '/properties/service/pattern': 'must look like "service.ts:svc" (a .ts/.js file and an optional export name)',
   '/properties/name/pattern': 'must be lowercase letters, digits, ".", "_" or "-"',
-  '/properties/docker/properties/env/items/pattern': 'must look like KEY=value',
+  '/properties/docker/properties/env/items/pattern': 'must look like KEY=value, on one line',
+  '/properties/labels/additionalProperties/pattern': 'must be one line (no newline, carriage return or NUL)',
+  '/properties/docker/properties/base_image/pattern': 'must be one line (no newline, carriage return or NUL)',
+  '/properties/docker/properties/env/additionalProperties/pattern': 'must be one line (no newline, carriage return or NUL)',
+  '/properties/envs/items/properties/value/pattern': 'must be one line (no newline, carriage return or NUL)',
   '/properties/docker/properties/system_packages/items/pattern': 'must be a Debian package name',
   '/properties/envs/items/properties/name/pattern': 'must be an environment variable name',
 };

@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import { BentoError } from '../errors.js';
-import { formatTag, VERSION_RE } from '../store/tag.js';
+import { formatTag, MAX_TAG_PART, VERSION_RE } from '../store/tag.js';
+import { CONTENT_VERSION_RE, contentVersion } from '../bento/content-version.js';
 import { BENTO_DOCKERFILE, type BentoInfo } from '../bento/bento-info.js';
 import { displayPath, readBentofile } from './bentofile.js';
 import { applyPlan } from './apply.js';
@@ -50,11 +51,14 @@ const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?$/;
 export async function buildBento(opts: BuildOptions = {}): Promise<BuildResult> {
   const progress = opts.onProgress ?? (() => undefined);
   const projectDir = path.resolve(opts.projectDir ?? process.cwd());
-  if (opts.version !== undefined && (!VERSION_RE.test(opts.version) || opts.version === 'latest')) {
-    throw new BentoError('BAD_ARGUMENT', `--version "${opts.version}": lowercase letters, digits, ".", "_" or "-", starting with a letter or digit (not "latest")`);
+  if (opts.version !== undefined && (!VERSION_RE.test(opts.version) || opts.version === 'latest' || opts.version.length > MAX_TAG_PART)) {
+    const shown = opts.version.length > 40 ? `${opts.version.slice(0, 40)}…` : opts.version;
+    throw new BentoError('BAD_ARGUMENT', `--version "${shown}": at most ${MAX_TAG_PART} lowercase letters, digits, ".", "_" or "-", starting with a letter or digit (not "latest")`);
   }
-  for (const key of Object.keys(opts.labels ?? {})) {
+  for (const [key, value] of Object.entries(opts.labels ?? {})) {
     if (!LABEL_KEY.test(key)) throw new BentoError('BAD_ARGUMENT', `--label "${key}": a label key is letters, digits, ".", "_", "/" or "-"`);
+    // A label ends up in an image's LABEL line: refuse now what containerize would refuse later.
+    if (/[\n\r\0]/.test(value)) throw new BentoError('BAD_ARGUMENT', `--label "${key}": the value must be one line (no newline, carriage return or NUL)`);
   }
   const file = path.resolve(opts.bentofile ?? path.join(projectDir, 'bentofile.yaml'));
   progress(`reading ${displayPath(file)}`);
@@ -78,6 +82,10 @@ export async function buildBento(opts: BuildOptions = {}): Promise<BuildResult> 
     ...(opts.version !== undefined ? { version: opts.version } : {}),
     now: new Date().toISOString(),
   });
+  if (opts.version !== undefined && CONTENT_VERSION_RE.test(opts.version) && opts.version !== contentVersion(plan.info)) {
+    // That shape means "derived from the content"; an import would refuse a bento whose content says otherwise.
+    throw new BentoError('BAD_ARGUMENT', `--version "${opts.version}": 16 hex characters are reserved for content-derived versions (this content gives ${contentVersion(plan.info)})`);
+  }
   const tag = formatTag(plan.info.name, plan.info.version);
   progress(`writing ${tag} (${plan.files.length} files)`);
   const result = await applyPlan(plan);

@@ -9,6 +9,7 @@ import { bentosRoot, modelsRoot } from '../store/home.js';
 import { BENTO_DOCKERFILE } from '../bento/bento-info.js';
 import { FRAMEWORK_DOCKERFILE } from '../bento/dockerfile-template.js';
 import type { BundleAsset } from './bundle.js';
+import { assertInsideProject } from './inside.js';
 import { onnxruntimeFiles } from './onnxruntime-files.js';
 import { mapLimit } from './pool.js';
 import type { InputFile } from './plan.js';
@@ -56,7 +57,9 @@ export interface CollectedInputs {
 
 /** The project's Dockerfile, else the framework's; undefined when neither exists. */
 function dockerfileTemplate(projectDir: string): string | undefined {
-  return [path.join(projectDir, 'Dockerfile'), FRAMEWORK_DOCKERFILE].find((f) => existsSync(f));
+  const own = path.join(projectDir, 'Dockerfile');
+  if (existsSync(own)) assertInsideProject(projectDir, own, 'the Dockerfile template', 'Dockerfile');
+  return [own, FRAMEWORK_DOCKERFILE].find((f) => existsSync(f));
 }
 
 /** Digested files of the bundle's assets (known only once the bundle is made). */

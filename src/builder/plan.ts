@@ -3,11 +3,11 @@
  * says, and the version — a digest of everything the bento holds, so an unchanged rebuild gives the same
  * version and a change anywhere (code, model, bentofile, runtime) gives a new one.
  */
-import { createHash } from 'node:crypto';
 import YAML from 'yaml';
 import { BentoError } from '../errors.js';
 import { compareBytes } from '../store/digest.js';
 import { BENTO_DOCKERFILE, BENTO_ENTRY, type BentoApi, type BentoInfo } from '../bento/bento-info.js';
+import { canonicalJson, contentVersion, OPENAPI_FILE, sha256 } from '../bento/content-version.js';
 import { openApiDocument } from './openapi.js';
 import type { ResolvedBuild } from './resolve.js';
 
@@ -53,25 +53,7 @@ export interface BuildPlan {
   files: PlannedFile[];
 }
 
-export function sha256(data: Uint8Array | string): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
-/** JSON with object keys sorted at every level: the same data always gives the same text. */
-export function canonicalJson(x: unknown): string {
-  if (Array.isArray(x)) return `[${x.map(canonicalJson).join(',')}]`;
-  if (x && typeof x === 'object') {
-    const keys = Object.keys(x).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((x as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(x) ?? 'null';
-}
-
-/** 16 hex chars of the digest of a bento's content (bento.yaml without version and time). */
-function contentVersion(info: Omit<BentoInfo, 'version' | 'creation_time'> & Partial<BentoInfo>): string {
-  const { version: _v, creation_time: _t, ...content } = info;
-  return sha256(canonicalJson(content)).slice(0, 16);
-}
+export { canonicalJson, sha256 };
 
 const sorted = <V>(o: Record<string, V>): Record<string, V> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => compareBytes(a, b)));
 
@@ -144,7 +126,7 @@ export function planBento(input: PlanInput): BuildPlan {
   const version = input.version ?? contentVersion(content);
   // The OpenAPI document names the version, so it is added after: it is a function of what was digested.
   const openapi = openApiDocument({ name: build.name, ...(def.description ? { description: def.description } : {}), apis }, version);
-  add(bytesFile('apis/openapi.yaml', YAML.stringify(openapi, { lineWidth: 0, aliasDuplicateObjects: false })), 'the OpenAPI document');
+  add(bytesFile(OPENAPI_FILE, YAML.stringify(openapi, { lineWidth: 0, aliasDuplicateObjects: false })), 'the OpenAPI document');
   digests = digestsOf();
   const { name, files: _files, ...rest } = content;
   // Field order as documented: name, version, creation_time first; files last.

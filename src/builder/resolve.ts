@@ -15,6 +15,7 @@ import { modelStore } from '../models/model-store.js';
 import { formatTag, parseTag } from '../store/tag.js';
 import { DEFAULT_BASE_IMAGE } from '../bento/bento-info.js';
 import type { BentofileConfig } from './bentofile.js';
+import { assertInsideProject } from './inside.js';
 
 /** Sources copied into the bento's src/ when the bentofile says nothing. */
 const DEFAULT_INCLUDE = ['**/*.ts', '**/*.mts', '**/*.js', '**/*.mjs', '**/*.json', '**/*.yaml', '**/*.yml', '*.md'];
@@ -77,6 +78,7 @@ async function readDescription(projectDir: string, value: string | undefined, fa
   if (!value.startsWith('file:')) return value;
   const rel = value.slice('file:'.length).trim();
   const file = path.resolve(projectDir, rel);
+  assertInsideProject(projectDir, file, `${label}: /description`, rel);
   try {
     return await fs.readFile(file, 'utf8');
   } catch (err) {
@@ -137,6 +139,7 @@ export async function resolveBuild(opts: ResolveOptions): Promise<ResolvedBuild>
   // The schema guarantees `file.ts` or `file.ts:export` (no ':' in the file part).
   const [fileRel = '', exportName = 'svc'] = config.service.split(':');
   const file = path.resolve(projectDir, fileRel);
+  assertInsideProject(projectDir, file, `${label}: /service`, fileRel);
   if (!existsSync(file) || !statSync(file).isFile()) {
     throw new BentoError('BAD_CONFIG', `${label}: /service: file not found: ${fileRel}`, [{ path: '/service', message: `no file ${file}` }]);
   }

@@ -1,11 +1,13 @@
 /**
  * Which project files a bento carries in `src/` for reference: bentofile `include` minus `exclude`
- * (picomatch globs relative to the project), never node_modules, .git, or the stores (models/, bentos/).
+ * (picomatch globs relative to the project), never node_modules, .git, or the stores (models/, bentos/);
+ * an included link to a file outside the project is refused (BAD_CONFIG naming it).
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { compareBytes } from '../store/digest.js';
+import { assertInsideProject } from './inside.js';
 
 /** Folders never walked: dependencies, history, and the stores that hold bentos and models. */
 const NEVER_ANYWHERE = new Set(['node_modules', '.git']);
@@ -37,7 +39,10 @@ export async function listSources(projectDir: string, include: string[], exclude
         if (isExcluded(r) || isExcluded(`${r}/`)) continue;
         await walk(path.join(abs, e.name), r);
       } else if (e.isFile() || (e.isSymbolicLink() && (await fs.stat(path.join(abs, e.name)).catch(() => undefined))?.isFile())) {
-        if (isIncluded(r) && !isExcluded(r)) out.push(r);
+        if (!isIncluded(r) || isExcluded(r)) continue;
+        // A link may lead anywhere (`passwd.txt -> /etc/passwd`): only what stays inside the project is read.
+        if (e.isSymbolicLink()) assertInsideProject(projectDir, path.join(abs, e.name), '/include', r);
+        out.push(r);
       }
     }
   }

@@ -21,6 +21,11 @@ export function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
 }
 
+/** The damaged entries of a store listing, after the table: one line each with the reason. */
+export function damagedLines(damaged: Array<{ tag: string; reason: string }>): string {
+  return damaged.map((d) => `${d.tag}  DAMAGED: ${d.reason}\n`).join('');
+}
+
 async function ask(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { BENTO_INFO_FILE, type BentoInfo } from '../bento/bento-info.js';
-import { loadBentoInfo } from '../bento/bento-yaml.js';
+import { verifyBentoSync } from '../bento/bento-yaml.js';
 import { resolveApiSettings, resolveTraffic, type ServiceDefinition } from '../sdk/index.js';
 import { splitExactTag } from '../store/tag.js';
 import type { ModelInfo } from '../models/model-info.js';
@@ -15,9 +15,13 @@ export interface LoadedBento {
   models: Record<string, { info: ModelInfo; onnxPath: string }>;
 }
 
-/** Reads `<bentoDir>/bento.yaml` and the model.yaml of every model it lists, each with its one checked reader. */
+/**
+ * Reads `<bentoDir>/bento.yaml` and the model.yaml of every model it lists, each with its one checked reader,
+ * after checking every file of the bento against its digest (BENTO_CHANGED naming a changed file).
+ */
 export function readBento(bentoDir: string): LoadedBento {
-  const info = loadBentoInfo(bentoDir);
+  // What this process reads: an image carries only the entry, models/ and env/node_modules/ of its bento.
+  const info = verifyBentoSync(bentoDir, 'runtime');
   const models: LoadedBento['models'] = {};
   for (const m of info.models) {
     const { name, version } = splitExactTag(m.tag);

@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BentoError } from '../errors.js';
-import { formatTag, NAME_RE, parseTag, VERSION_RE } from './tag.js';
+import { formatTag, MAX_TAG_PART, NAME_RE, parseTag, VERSION_RE } from './tag.js';
+import { trackTemp } from './temp-cleanup.js';
 
 /** How a store reads and writes the info file of each version: the format belongs to the caller. */
 export interface InfoCodec<Info> {
@@ -38,6 +39,23 @@ export interface Stored<Info> {
   dir: string;
 }
 
+/** A version folder whose info file cannot be read or does not describe it: listed apart, with the reason. */
+export interface Damaged {
+  name: string;
+  version: string;
+  dir: string;
+  /** Why, e.g. `…/bento.yaml is not valid YAML: …`. */
+  reason: string;
+  /** The error reading it gave (what `list` throws). */
+  error: BentoError;
+}
+
+/** What a store holds: the readable versions, newest first, and the damaged ones. */
+export interface Scan<Info> {
+  stored: Array<Stored<Info>>;
+  damaged: Damaged[];
+}
+
 /** Prefix of temporary folders inside a store root. */
 const TMP_PREFIX = '.tmp-';
 const STALE_MS = 60 * 60 * 1000;
@@ -61,24 +79,45 @@ export class Store<Info extends BaseInfo> {
     return this.codec.parse(await fs.readFile(file, 'utf8'), file);
   }
 
-  /** Every stored version (of `name`, if given), newest first: by creation_time, then version. */
+  /**
+   * Every stored version (of `name`, if given), newest first: by creation_time, then version. A damaged
+   * version is an error here (for callers that must see everything, e.g. "is this model used?"); listings
+   * for people use `scan`.
+   */
   async list(name?: string): Promise<Array<Stored<Info>>> {
+    const { stored, damaged } = await this.scan(name);
+    if (damaged[0]) throw damaged[0].error;
+    return stored;
+  }
+
+  /**
+   * Every version folder (of `name`, if given): the readable ones newest first, and apart, the damaged ones
+   * (an info file that does not parse, misses fields, or names another tag than its folder) with the reason,
+   * so one damaged version never hides the others.
+   */
+  async scan(name?: string): Promise<Scan<Info>> {
     if (name !== undefined && !NAME_RE.test(name)) throw new BentoError('BAD_TAG', `invalid ${this.kind} name "${name}"`);
     const names = name !== undefined ? [name] : await visibleDirs(this.root);
-    const out: Array<Stored<Info>> = [];
+    const out: Scan<Info> = { stored: [], damaged: [] };
     for (const n of names) {
       for (const v of await visibleDirs(path.join(this.root, n))) {
         const dir = path.join(this.root, n, v);
         try {
-          out.push({ info: await this.readInfo(dir), dir });
+          const info = await this.readInfo(dir);
+          if (info.name !== n || info.version !== v) {
+            throw new BentoError(this.damageCode(), `${path.join(dir, this.infoFile)} says ${formatTag(String(info.name), String(info.version))}, not ${formatTag(n, v)}`);
+          }
+          out.stored.push({ info, dir });
         } catch (err) {
           // A folder without an info file is not a stored version (e.g. left by hand); skip it.
           if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-          throw err;
+          const error = err instanceof BentoError ? err : new BentoError(this.damageCode(), `${path.join(dir, this.infoFile)}: ${(err as Error).message}`);
+          out.damaged.push({ name: n, version: v, dir, reason: error.message, error });
         }
       }
     }
-    return out.sort(newestFirst);
+    out.stored.sort(newestFirst);
+    return out;
   }
 
   /**
@@ -87,8 +126,11 @@ export class Store<Info extends BaseInfo> {
    */
   async resolve(tag: string): Promise<Stored<Info>> {
     const { name, version } = parseTag(tag);
-    const all = await this.list(name);
+    const { stored: all, damaged } = await this.scan(name);
+    const broken = damaged.find((d) => d.version === version);
+    if (broken) throw this.damagedError(broken);
     if (all.length === 0) {
+      if (damaged.length > 0) throw this.damagedError(damaged[0]!);
       throw new BentoError('TAG_NOT_FOUND', `no ${this.kind} named "${name}" in ${this.root}`);
     }
     if (version === undefined) return all[0]!;
@@ -101,6 +143,14 @@ export class Store<Info extends BaseInfo> {
       throw new BentoError('TAG_AMBIGUOUS', `"${tag}" matches ${matches.length} ${this.kind}s: ${candidates.join(', ')}`);
     }
     throw new BentoError('TAG_NOT_FOUND', `no ${this.kind} "${tag}" (versions of "${name}": ${all.map((s) => s.info.version).join(', ')})`);
+  }
+
+  private damageCode(): 'BAD_MODEL' | 'BAD_ARCHIVE' {
+    return this.kind === 'model' ? 'BAD_MODEL' : 'BAD_ARCHIVE';
+  }
+
+  private damagedError(d: Damaged): BentoError {
+    return new BentoError(d.error.code, `${this.kind} ${formatTag(d.name, d.version)} is damaged: ${d.reason}`, d.error.details);
   }
 
   /** Whether `<name>/<version>` is stored. */
@@ -129,14 +179,15 @@ export class Store<Info extends BaseInfo> {
    * temporary folder is removed. An existing version → ALREADY_EXISTS.
    */
   async create(name: string, version: string, write: (tmpDir: string) => Promise<Info>): Promise<Stored<Info>> {
-    if (!NAME_RE.test(name) || !VERSION_RE.test(version) || version === 'latest') {
-      throw new BentoError('BAD_TAG', `invalid tag "${name}:${version}"`);
+    if (!NAME_RE.test(name) || !VERSION_RE.test(version) || version === 'latest' || name.length > MAX_TAG_PART || version.length > MAX_TAG_PART) {
+      throw new BentoError('BAD_TAG', `invalid tag "${name.slice(0, 40)}:${version.slice(0, 40)}"`);
     }
     const tag = formatTag(name, version);
     if (await this.has(name, version)) throw new BentoError('ALREADY_EXISTS', `${this.kind} ${tag} already exists`);
     await fs.mkdir(this.root, { recursive: true });
     await this.sweep();
     const tmp = await this.tempDir();
+    const untrack = trackTemp(tmp);
     const nameDir = path.join(this.root, name);
     const final = path.join(nameDir, version);
     try {
@@ -158,6 +209,8 @@ export class Store<Info extends BaseInfo> {
       await fs.rm(tmp, { recursive: true, force: true });
       await fs.rmdir(nameDir).catch(() => undefined);
       throw err;
+    } finally {
+      untrack();
     }
   }
 

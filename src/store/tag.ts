@@ -7,6 +7,8 @@ import { BentoError } from '../errors.js';
 
 export const NAME_RE = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/;
 export const VERSION_RE = /^[a-z0-9][a-z0-9._-]*$/;
+/** Longest name or version: each becomes a folder name (the file system stops at 255 bytes). */
+export const MAX_TAG_PART = 128;
 
 export interface Tag {
   name: string;
@@ -22,9 +24,11 @@ export interface Tag {
  *   parseTag('houses_regressor:01hx')   // { name: 'houses_regressor', version: '01hx' }
  */
 export function parseTag(s: string): Tag {
+  if (s.length > 2 * MAX_TAG_PART + 1) throw badTag(`${s.slice(0, 40)}…`, `a name and a version are at most ${MAX_TAG_PART} characters each`);
   const parts = s.split(':');
   if (parts.length > 2) throw badTag(s, 'a tag has at most one ":" (name:version)');
   const [name = '', version] = parts;
+  if (name.length > MAX_TAG_PART || (version?.length ?? 0) > MAX_TAG_PART) throw badTag(`${s.slice(0, 40)}…`, `a name and a version are at most ${MAX_TAG_PART} characters each`);
   if (!NAME_RE.test(name)) {
     throw badTag(s, 'the name must be lowercase letters, digits, ".", "_" or "-", starting and ending with a letter or digit');
   }

@@ -9,7 +9,7 @@ import { importBento as importFromFile } from '../../bento/import.js';
 import { bentosRoot } from '../../store/home.js';
 import { formatTag } from '../../store/tag.js';
 import { OUTPUT_OPTION, outputFormat, type Command } from '../command.js';
-import { confirmDelete, humanSize, json, table, when } from '../output.js';
+import { confirmDelete, damagedLines, humanSize, json, table, when } from '../output.js';
 
 export const list: Command = {
   summary: 'list the bentos in the store, newest first',
@@ -25,8 +25,11 @@ export const list: Command = {
       return;
     }
     const rows = [['TAG', 'MODELS', 'SIZE', 'CREATED']];
-    for (const b of bentos) rows.push([b.tag, b.models.join(', ') || '-', humanSize(b.size), when(b.creation_time)]);
+    for (const b of bentos) {
+      if (b.damaged === undefined) rows.push([b.tag, b.models.join(', ') || '-', humanSize(b.size), when(b.creation_time)]);
+    }
     process.stdout.write(table(rows));
+    process.stdout.write(damagedLines(bentos.filter((b) => b.damaged !== undefined).map((b) => ({ tag: b.tag, reason: b.damaged! }))));
   },
 };
 

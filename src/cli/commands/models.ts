@@ -7,12 +7,12 @@ import { BentoError } from '../../errors.js';
 import { listFiles } from '../../store/digest.js';
 import type { ModelInfo } from '../../models/model-info.js';
 import { importModel as importFromFile } from '../../models/import.js';
-import { exportModel as exportToFile, getModel, listModels } from '../../models/model-store.js';
+import { exportModel as exportToFile, getModel, modelStore } from '../../models/model-store.js';
 import { assertModelUnused, deleteModel } from '../../bento/model-use.js';
 import { modelsRoot } from '../../store/home.js';
 import { formatTag } from '../../store/tag.js';
 import { OUTPUT_OPTION, outputFormat, type Command } from '../command.js';
-import { confirmDelete, humanSize, json, table, when } from '../output.js';
+import { confirmDelete, damagedLines, humanSize, json, table, when } from '../output.js';
 
 async function dirSize(dir: string): Promise<number> {
   let total = 0;
@@ -29,9 +29,10 @@ export const list: Command = {
   positionals: { min: 0, max: 1 },
   async run({ values, positionals }) {
     const format = outputFormat(values);
-    const models = await listModels(positionals[0]);
-    if (format === 'json') return json(models.map((m) => m.info));
-    if (models.length === 0) {
+    const { stored: models, damaged } = await modelStore().scan(positionals[0]);
+    const broken = damaged.map((d) => ({ tag: formatTag(d.name, d.version), reason: d.reason }));
+    if (format === 'json') return json([...models.map((m) => m.info), ...damaged.map((d) => ({ name: d.name, version: d.version, path: d.dir, damaged: d.reason }))]);
+    if (models.length === 0 && damaged.length === 0) {
       process.stdout.write(`no models${positionals[0] ? ` named "${positionals[0]}"` : ''} in ${modelsRoot()}\n`);
       return;
     }
@@ -47,6 +48,7 @@ export const list: Command = {
       ]);
     }
     process.stdout.write(table(rows));
+    process.stdout.write(damagedLines(broken));
   },
 };
 
