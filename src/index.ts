@@ -37,7 +37,7 @@ export { loadParams, DEFAULT_TRAINING_PARAMS, type TrainingParams } from './pipe
 export { runTraining, type TrainingOptions, type TrainingResult } from './pipeline/pipeline.js';
 export { trainAndSave, planTraining, DEFAULT_CONF, type TrainAndSaveOptions } from './pipeline/train-and-save.js';
 export { recordPreprocessor, preprocessRecord } from './pipeline/rules.js';
-export { recordsToRows } from './pipeline/preprocess.js';
+export { recordsToRows, type Records } from './pipeline/preprocess.js';
 
 // bento: the format, the store, archives
 export type { BentoInfo, BentoApi, BentoModelRef } from './bento/bento-info.js';

@@ -9,7 +9,8 @@ import * as esbuild from 'esbuild';
 import { BentoError } from '../errors.js';
 
 /** The framework's runtime entry (`runBento`), bundled into every bento. */
-export const RUNTIME_MAIN = fileURLToPath(new URL('../runtime/main.ts', import.meta.url));
+// From the sources (a checkout, through tsx) or from the compiled package (dist/).
+export const RUNTIME_MAIN = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../runtime/main.ts' : '../runtime/main.js', import.meta.url));
 
 /** Native packages the bundle leaves to the environment (the bento carries them in env/node_modules). */
 const EXTERNALS = ['onnxruntime-node'];

@@ -28,6 +28,8 @@ export interface CliOptions {
   env?: NodeJS.ProcessEnv;
   /** What the command reads on stdin (default: nothing, then end of input). */
   input?: string;
+  /** Another `bento` executable to run (default: this checkout's bin/bento.mjs), e.g. an installed package's. */
+  bin?: string;
 }
 
 /** Runs `bento …args` and resolves with its exit code and output once it has exited and closed its pipes. */
@@ -38,7 +40,7 @@ export function bento(args: string[], opts: CliOptions = {}): Promise<CliRun> {
   delete env.NODE_OPTIONS;
   const cwd = opts.cwd ?? opts.home ?? process.cwd();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: path.resolve(cwd), env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [opts.bin ?? BIN, ...args], { cwd: path.resolve(cwd), env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));

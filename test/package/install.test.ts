@@ -1,0 +1,111 @@
+// The package as a user gets it: `npm pack` (compiled JavaScript and .d.ts, built by prepack), installed into a
+// fresh project in a temp folder, whose own service.ts imports `bento-ts/sdk` and `bento-ts`, and whose own
+// script calls the served bento with `bento-ts/client`: train → build → serve → typed client call, through the
+// installed `bento` bin, plus a type check of the project against the package's declarations.
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import t from 'tap';
+import { bento } from '../kit/cli.js';
+import { PROJECT, spawnServer } from '../kit/bento.js';
+import { freePort } from '../kit/ports.js';
+import { tempDir } from '../kit/project.js';
+
+function run(cmd: string, args: string[], cwd: string, timeout = 300_000): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd, timeout, env: { ...process.env, NODE_OPTIONS: '' }, maxBuffer: 32 << 20 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` }),
+    );
+  });
+}
+
+const SERVICE = `import { api, service } from 'bento-ts/sdk';
+import { recordsToRows, type Records } from 'bento-ts';
+
+export const svc = service({
+  name: 'houses',
+  models: { regressor: 'houses:latest' },
+  apis: {
+    predict: api<Records, number[]>({
+      input: { type: 'array', items: { type: 'object', required: ['rooms', 'area', 'age'] } },
+      output: { type: 'array', items: { type: 'number' } },
+      batchable: true,
+      preprocess: recordsToRows('regressor'),
+    }),
+  },
+});
+`;
+
+// The caller's side, type-checked: predict takes the API's input type and answers its output type.
+const CALL = `import { BentoClient, ServerError } from 'bento-ts/client';
+import type { svc } from './service.js';
+
+const client = new BentoClient<typeof svc>(process.argv[2]!);
+await client.ready({ timeoutMs: 30_000 });
+const answer: number[] = await client.predict([{ rooms: 3, area: 80, age: 10 }, { rooms: 5, area: 150, age: 2 }]);
+// @ts-expect-error a string is not the API's input
+if (process.argv[3] === 'never') await client.predict('not records');
+const bad = await client.predict([{ rooms: 'three' }]).catch((e: unknown) => e);
+console.log(JSON.stringify({ answer, badCode: bad instanceof ServerError ? bad.code : String(bad) }));
+await client.close();
+`;
+
+t.test('npm pack → install into a fresh project → its own service trains, builds, serves and answers the typed client', { timeout: 600_000 }, async (t) => {
+  const work = await tempDir(t, 'bento-pack-');
+  const packed = await run('npm', ['pack', '--pack-destination', work], PROJECT);
+  t.equal(packed.code, 0, 'npm pack (prepack compiles dist/)');
+  const tarball = path.join(work, 'bento-ts-0.1.0.tgz');
+  const listing = await run('tar', ['-tzf', tarball], work);
+  t.match(listing.out, /package\/dist\/index\.js/, 'compiled JavaScript');
+  t.match(listing.out, /package\/dist\/client\/index\.d\.ts/, 'type declarations');
+  t.notMatch(listing.out, /package\/src\/|package\/test\//, 'no sources or tests');
+
+  const app = path.join(work, 'app');
+  await fs.mkdir(app);
+  const pkg = JSON.parse(await fs.readFile(path.join(PROJECT, 'package.json'), 'utf8')) as { allowScripts: unknown };
+  await fs.writeFile(path.join(app, 'package.json'), JSON.stringify({ name: 'my-app', version: '1.0.0', type: 'module', private: true, allowScripts: pkg.allowScripts }));
+  // Every tarball is in npm's cache after `npm ci`: only the registry's metadata may be fetched.
+  const installed = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], app, 480_000);
+  if (installed.code !== 0 && /ENOTFOUND|ETIMEDOUT|EAI_AGAIN|ENOTCACHED/.test(installed.out)) {
+    t.comment(`skipped: npm could not reach the registry for the dependencies' metadata: ${installed.out.split('\n').find((l) => /ERR|error/.test(l))}`);
+    return;
+  }
+  t.equal(installed.code, 0, `npm install of the tarball ${installed.out.slice(-400)}`);
+  const bin = path.join(app, 'node_modules', 'bento-ts', 'bin', 'bento.mjs');
+
+  const rows = ['rooms,area,age,price'];
+  for (let i = 0; i < 200; i++) {
+    const [r, a, g] = [1 + (i % 7), 20 + ((i * 37) % 180), (i * 13) % 80];
+    rows.push(`${r},${a},${g},${(r * 10 + a * 2 - g * 0.5).toFixed(2)}`);
+  }
+  await fs.writeFile(path.join(app, 'houses.csv'), rows.join('\n') + '\n');
+  await fs.writeFile(path.join(app, 'service.ts'), SERVICE);
+  await fs.writeFile(path.join(app, 'call.ts'), CALL);
+  await fs.writeFile(path.join(app, 'bentofile.yaml'), 'service: service.ts:svc\nname: houses\ninclude:\n  - service.ts\n');
+  await fs.writeFile(
+    path.join(app, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: [] }, include: ['*.ts'] }),
+  );
+  const typecheck = await run(process.execPath, [path.join(PROJECT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], app);
+  t.equal(typecheck.code, 0, `the project type-checks against the package's declarations ${typecheck.out}`);
+
+  const trained = await bento(['train', '--data', 'houses.csv', '--target', 'price'], { home: app, bin });
+  t.equal(trained.code, 0, trained.stderr);
+  const built = await bento(['build'], { home: app, bin });
+  t.equal(built.code, 0, built.stderr);
+  t.match(built.stdout, /^houses:[0-9a-f]{16}$/m);
+
+  const port = await freePort();
+  const served = await spawnServer(process.execPath, [bin, 'serve', 'houses:latest', '--port', String(port), '--host', '127.0.0.1'], { BENTO_HOME: app }, app);
+  // SIGTERM: the CLI forwards it to the bento's process (a SIGKILL would orphan that one).
+  t.teardown(async () => {
+    served.child.kill('SIGTERM');
+    await served.exited;
+  });
+  const called = await run(process.execPath, ['--import', 'tsx', 'call.ts', `http://127.0.0.1:${port}`], app);
+  t.equal(called.code, 0, called.out);
+  const { answer, badCode } = JSON.parse(called.out.trim().split('\n').pop()!) as { answer: number[]; badCode: string };
+  t.equal(answer.length, 2);
+  t.ok(answer.every(Number.isFinite) && answer[1]! > answer[0]!, 'a bigger, newer house is predicted dearer');
+  t.equal(badCode, 'INVALID_INPUT', "a typed error with the server's code");
+});
