@@ -9,12 +9,11 @@ import type { ModelInfo } from '../../models/model-info.js';
 import type { Rows } from '../../sdk/index.js';
 import type { MonitoringOptions } from '../../sdk/settings.js';
 import { metricPrefix } from '../http/metrics.js';
-import { computeDrift, qualityStats, type DriftResult, type DriftSettings, type QualityStats } from './drift.js';
+import { computeDrift, qualityStats, type DriftReference, type DriftResult, type DriftSettings, type QualityStats } from './drift.js';
 import { MonitoringExporter } from './exporter.js';
 import { driftReference } from './model-reference.js';
 import { PayloadLog } from './payload-log.js';
 import { RecordWindow, type WindowSnapshot } from './window.js';
-import type { DriftReference } from './drift.js';
 
 /** Hands one answered request's model rows and outputs to the monitor (and its body to the payload log). */
 export type Observe = (rows: Rows, outputs: Float32Array, body: unknown, requestId: string) => void;
@@ -122,10 +121,9 @@ export class Monitor {
       for (let i = 0; i < n; i++) col[i] = w.rows[i * w.width + j]!;
       columns[name] = col;
     });
-    const quality: Record<string, QualityStats> = {};
-    for (const [name, col] of Object.entries(columns)) quality[name] = qualityStats(col);
     const settings: DriftSettings = m.settings;
     const drift = m.reference ? computeDrift(m.reference, { features: columns, predictions: w.outputs }, settings) : undefined;
+    const quality = drift?.quality ?? Object.fromEntries(Object.entries(columns).map(([name, col]) => [name, qualityStats(col)]));
     const figures = { api: w.api, rows: n, drift, quality };
     this.cache.set(w.api, { key, figures });
     return figures;
