@@ -3,37 +3,17 @@
 // nothing, and shows the very numbers `-o json` prints; a payload log of the same rows gives the same
 // report as the CSV; mistakes are one line.
 import t from 'tap';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import puppeteer from 'puppeteer-core';
-import YAML from 'yaml';
 import { currentFromCsv } from '../../src/deploy/report/current.js';
 import { formatNumber } from '../../src/deploy/report/html.js';
-import { readModelInfo } from '../../src/models/model-yaml.js';
-import type { StoredModel } from '../../src/models/model-store.js';
 import type { DriftReport } from '../../src/deploy/report/report.js';
-import { parseCsv } from '../../src/pipeline/csv.js';
 import { bento } from '../kit/cli.js';
-import { ROOT, tempDir } from '../kit/project.js';
+import { tempDir } from '../kit/project.js';
+import { csvSlice, DISTANCE, trainActivities } from '../deploy/trained-model.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const DATA = path.join(ROOT, 'data/01_raw/DATA.csv');
-const DISTANCE = 'Distance (km)';
-
-/** Rows [from, to) of the project's data, with `shift` added to the distance. */
-function csvSlice(from: number, to: number, shift = 0): string {
-  const table = parseCsv(readFileSync(DATA, 'utf8'), DATA);
-  const j = table.header.indexOf(DISTANCE);
-  const rows = table.rows.slice(from, to).map((r) => r.map((c, k) => (k === j && c !== '' ? String(Number(c) + shift) : c)));
-  return [table.header, ...rows].map((r) => r.map((c) => (/[",]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\n') + '\n';
-}
-
-/** The one model `bento train` stored in `home`. */
-async function storedModel(home: string): Promise<StoredModel> {
-  const root = path.join(home, 'models', 'activities_regressor');
-  const dir = path.join(root, readdirSync(root)[0]!);
-  return { dir, info: readModelInfo(dir) };
-}
 
 const strip = (r: DriftReport): Omit<DriftReport, 'generated' | 'source'> => {
   const { generated: _g, source: _s, ...rest } = r;
@@ -42,21 +22,11 @@ const strip = (r: DriftReport): Omit<DriftReport, 'generated' | 'source'> => {
 
 t.test('bento drift report', { timeout: 180_000 }, async (t) => {
   const home = await tempDir(t);
-  const trained = await bento(['train'], { home, cwd: ROOT });
-  t.equal(trained.code, 0, trained.stderr);
+  const model = await trainActivities(home, (m) => t.comment(m));
   const shifted = path.join(home, 'shifted.csv');
   const same = path.join(home, 'same.csv');
   writeFileSync(shifted, csvSlice(0, 300, 10));
   writeFileSync(same, csvSlice(500, 800));
-  const model = await storedModel(home);
-  if (!model.info.prediction_reference) {
-    // A model trained before predictions were stored: give it the model's own predictions on rows like the
-    // reference, so the prediction section is exercised either way.
-    const cur = await currentFromCsv(same, model);
-    const doc = YAML.parse(readFileSync(path.join(model.dir, 'model.yaml'), 'utf8')) as Record<string, unknown>;
-    doc.prediction_reference = { rows: cur.rows, sample: Array.from(cur.predictions), correlations: {} };
-    writeFileSync(path.join(model.dir, 'model.yaml'), YAML.stringify(doc));
-  }
 
   const json = async (args: string[]): Promise<DriftReport> => {
     const r = await bento(['drift', 'report', ...args, '-o', 'json'], { home });
