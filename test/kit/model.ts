@@ -233,3 +233,24 @@ export async function makeModel(opts: { name?: string; offset?: number } = {}): 
     info: { params: { n_estimators: 2, max_depth: 1 } },
   });
 }
+
+/**
+ * A degenerate tree: a chain `depth` branches deep on feature `feature` (branch k: x <= k ? leaf k : next),
+ * in a forest of `nFeatures` features. The shape that overflowed onnxruntime's stack at 20 000 levels.
+ */
+export function chainForest(depth: number, nFeatures = 1, feature = 0): Forest {
+  const F: number[] = [], T: number[] = [], L: number[] = [], R: number[] = [], V: number[] = [];
+  for (let k = 0; k < depth; k++) {
+    F.push(feature, -1); T.push(k, 0); L.push(2 * k + 1, -1); R.push(2 * k + 2, -1); V.push(0, k);
+  }
+  F.push(-1); T.push(0); L.push(-1); R.push(-1); V.push(depth);
+  return { nFeatures, trees: [{ feature: Int32Array.from(F), threshold: Float64Array.from(T), left: Int32Array.from(L), right: Int32Array.from(R), value: Float64Array.from(V) }] };
+}
+
+/** An ml-random-forest RFRegression JSON text whose one tree is a chain `depth` levels deep (built as text: no recursion). */
+export function chainMlRandomForest(depth: number, indexes = '[[0]]'): string {
+  const open = '{"splitColumn":0,"splitValue":0.5,"left":{"distribution":1},"right":';
+  const leaf = '{"distribution":2}';
+  const root = open.repeat(depth) + leaf + '}'.repeat(depth);
+  return `{"name":"RFRegression","selectionMethod":"mean","baseModel":{"indexes":${indexes},"nEstimators":1,"isClassifier":false,"estimators":[{"name":"DTRegression","root":${root}}]}}`;
+}
