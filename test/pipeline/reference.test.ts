@@ -1,4 +1,7 @@
 import t from 'tap';
+import { loadCatalog } from '../../src/pipeline/catalog.js';
+import { runTraining } from '../../src/pipeline/pipeline.js';
+import { CATALOG, PARAMS, PROJECT_DATA } from '../kit/python.js';
 import { featureStats, predictionReference, quantile, referenceStats, SAMPLE_CAP, sampleRows } from '../../src/pipeline/reference.js';
 
 t.test('statistics of a column against hand-computed values', async (t) => {
@@ -53,4 +56,17 @@ t.test('predictionReference: the predictions and each feature\'s correlation wit
   t.same(p.sample, [1, 3, 5, 7]);
   t.ok(Math.abs(p.correlations.a! - 1) < 1e-12 && Math.abs(p.correlations.b! + 1) < 1e-12, 'perfectly (anti-)correlated');
   t.equal(p.correlations.c, 0, 'a constant feature is stored as 0');
+});
+
+t.test('training stores the drift reference: the training split per feature, the validation predictions', async (t) => {
+  const r = await runTraining({ dataPath: PROJECT_DATA, dataset: await loadCatalog(CATALOG), paramsPath: PARAMS });
+  for (const [name, stats] of Object.entries(r.reference)) {
+    t.equal(stats.sample.length, Math.min(r.data.trainRows, SAMPLE_CAP), `${name}: a value per training row (up to the cap)`);
+    t.ok(stats.sample.every((v) => v >= stats.min && v <= stats.max), `${name}: values of the column`);
+  }
+  const p = r.predictionReference;
+  t.equal(p.rows, r.data.validationRows);
+  t.same(p.sample, Array.from(r.validation.predictions).slice(0, SAMPLE_CAP), 'the validation predictions, in order');
+  t.same(Object.keys(p.correlations), r.features);
+  t.ok(Object.values(p.correlations).every((c) => c >= -1 && c <= 1), 'correlations within [-1, 1]');
 });
