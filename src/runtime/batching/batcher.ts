@@ -30,6 +30,11 @@ export interface BatcherOptions {
   clock?: Clock;
   /** Called after every call with its size and duration (metrics). */
   onBatch?(rows: number, ms: number): void;
+  /**
+   * The cost to learn from a call that took `wallMs` from dispatch to answer (default: that). A caller that
+   * can time the model alone returns that, so waiting for a busy event loop is not taken for model cost.
+   */
+  costOf?(rows: number, wallMs: number): number;
 }
 
 /** A request the batcher refused or dropped because it could not be answered within its budget. */
@@ -110,7 +115,7 @@ export class Batcher {
    * cannot be answered in time, or with the cancellation's reason when cancelled before its answer.
    * `since` (clock time) is when the request arrived, if earlier than now: its budget counts from there.
    * `ownMs` is work the request itself took before it came here (parsing, validation, preprocessing): it
-   * extends the budget, as the model's cost of its own rows does.
+   * extends the budget, as its size does (sizeBudgetMs).
    */
   submit(rows: Rows, cancel?: Cancellation, since?: number, ownMs = 0): Promise<Float32Array> {
     if (rows.count === 0) return Promise.resolve(new Float32Array(0));
@@ -123,7 +128,7 @@ export class Batcher {
     if (cancel?.cancelled) return Promise.reject(cancel.reason);
     this.width = rows.width;
     const now = this.clock.now();
-    const deadline = Math.min(now, since ?? now) + this.maxLatencyMs + Math.max(0, ownMs) + this.ownCostMs(rows.count);
+    const deadline = Math.min(now, since ?? now) + this.maxLatencyMs + Math.max(0, ownMs) + this.sizeBudgetMs(rows.count);
     this.noteArrival(now);
 
     // Shed now rather than buffer: only when something is ahead, or a lone huge request could never run.
@@ -148,12 +153,12 @@ export class Batcher {
   }
 
   /**
-   * The extra budget of a request of `rows` rows: the model's cost of its rows beyond one full batch
-   * (`maxLatencyMs` is the budget of a request that fits in one batch; a bigger one needs more calls).
+   * The extra budget of a request of `rows` rows: `maxLatencyMs` is the budget of a request that fits in
+   * one batch; each further batch its rows fill adds as much again (a 10 000-row request at 1 000 rows per
+   * batch may take ten times as long as a small one).
    */
-  ownCostMs(rows: number): number {
-    if (rows <= this.max) return 0;
-    return (Math.ceil(rows / this.max) - 1) * this.cost.b + (rows - this.max) * this.cost.a;
+  sizeBudgetMs(rows: number): number {
+    return Math.max(0, Math.ceil(rows / this.max) - 1) * this.maxLatencyMs;
   }
 
   /** Milliseconds until a request of `rows` rows submitted now would be answered, per the cost model. */
@@ -273,7 +278,7 @@ export class Batcher {
     const finish = (): void => {
       const ms = this.clock.now() - now;
       this.busy = false;
-      this.cost.observe(total, ms);
+      this.cost.observe(total, this.opts.costOf ? this.opts.costOf(total, ms) : ms);
       this.opts.onBatch?.(total, ms);
       if (this.queued > 0) this.schedule();
     };

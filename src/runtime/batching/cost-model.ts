@@ -19,9 +19,15 @@ export class CostModel {
     return this.sizes.length;
   }
 
-  /** Records one batch of `rows` rows that took `ms` milliseconds, and refits. */
+  /**
+   * Records one batch of `rows` rows that took `ms` milliseconds, and refits. Once the fit has a few
+   * samples, one call counts at most 4× its estimate (+1 ms): a single outlier (a GC pause, a slow disk)
+   * must not make every later request look too expensive to admit; a lasting slowdown still raises the
+   * estimate within a few calls.
+   */
   observe(rows: number, ms: number): void {
     if (!(rows > 0) || !(ms >= 0) || !Number.isFinite(ms)) return;
+    if (this.sizes.length >= 4) ms = Math.min(ms, 4 * this.estimate(rows) + 1);
     if (this.sizes.length < this.window) {
       this.sizes.push(rows);
       this.durations.push(ms);

@@ -19,14 +19,14 @@ export interface ApiRouteOptions {
   readiness: Readiness;
   traffic: Traffic;
   admission: Admission;
-  /** Whether requests already waiting use most of the latency budget (so a new one would be shed after parsing). */
-  congested(): boolean;
+  /** Whether requests already waiting use most of a request's budget (so it would be shed after parsing). */
+  congested(budgetMs: number): boolean;
   /** Number of features the API's model takes per row. */
   width: number;
   /** Runs rows through the model (batched or not); one output per row. `ownMs`: the request's own work so far. */
   infer(rows: Rows, cancel: Cancellation, since: number, ownMs: number): Promise<Float32Array>;
-  /** The model's expected cost of `rows` rows on their own, in ms (0 when unknown). */
-  ownCostMs(rows: number): number;
+  /** The extra budget a request of `rows` rows gets for its size, in ms (see Batcher.sizeBudgetMs). */
+  sizeBudgetMs(rows: number): number;
   bodyLimit: number;
   /** Hands each answered request's rows and outputs to the monitor (absent when monitoring is off). */
   observe?: (rows: Rows, outputs: Float32Array, body: unknown, requestId: string) => void;
@@ -54,6 +54,14 @@ function checkFinite(rows: Rows, features: readonly string[]): void {
 export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void {
   const { def, ctx } = o;
   const features = ctx.models[def.model]?.info.features ?? [];
+  // Bytes per row of this API's bodies (a moving average): at the door, before the body is read, a
+  // request's size in rows is guessed from its Content-Length, and its budget with it.
+  let bytesPerRow = 0;
+  const doorBudget = (length: string | undefined): number => {
+    const bytes = length === undefined ? 0 : Number(length);
+    const rows = bytesPerRow > 0 && bytes > 0 ? Math.ceil(bytes / bytesPerRow) : 1;
+    return def.max_latency_ms + o.sizeBudgetMs(rows);
+  };
   const budgetMs = def.batchable ? def.max_latency_ms : o.traffic.timeoutMs;
   // reply.elapsedTime (used below) counts from the request's arrival because createServer has an
   // onResponse hook: without any, Fastify does not time replies and it stays 0.
@@ -62,10 +70,10 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
     {
       bodyLimit: o.bodyLimit,
       // Refuse before the body is read: readiness, a congested batcher, max_concurrency, the adaptive limit.
-      onRequest: (_request, reply, done) => {
+      onRequest: (request, _reply, done) => {
         try {
           if (!o.readiness.ready) throw o.readiness.error();
-          if (o.congested()) throw new ShedError('overloaded: the requests already waiting fill the latency budget; retry in 1 s', 1);
+          if (o.congested(doorBudget(request.headers['content-length']))) throw new ShedError('overloaded: the requests already waiting fill the latency budget; retry in 1 s', 1);
           o.admission.check();
           done();
         } catch (err) {
@@ -104,11 +112,13 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
           );
         }
         checkFinite(rows, features);
-        // The request's own work — parsing, validation, preprocessing (measured) and the model's cost of
-        // its rows — extends its budget: a bulk request is judged by the wait others impose on it.
+        const bytes = Number(request.headers['content-length']);
+        if (rows.count > 0 && bytes > 0) bytesPerRow = bytesPerRow > 0 ? 0.9 * bytesPerRow + 0.1 * (bytes / rows.count) : bytes / rows.count;
+        // The request's own work — parsing, validation, preprocessing (measured) — and its size extend its
+        // budget: a bulk request is not shed for being big while it can be answered in time.
         const now = performance.now();
         const parsed = request.bodyArrivedAt > 0 ? now - request.bodyArrivedAt : 0;
-        ownWork.set(request, parsed + o.ownCostMs(rows.count));
+        ownWork.set(request, parsed + o.sizeBudgetMs(rows.count));
         // The latency budget counts from the request's arrival, not from the end of its parsing.
         const outputs = await o.infer(rows, cancel, now - reply.elapsedTime, parsed);
         const answer = def.postprocess ? await def.postprocess(outputs, body, ctx) : Array.from(outputs);
