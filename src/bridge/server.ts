@@ -72,7 +72,8 @@ export async function createBridge(opts: BridgeOptions = {}): Promise<Bridge> {
   if (!(tolerance >= 0)) throw new BentoError('BAD_ARGUMENT', `the tolerance must be a number ≥ 0, not ${tolerance}`);
   const jobs = await JobQueue.open(jobsDir(), retrainRunner({ project, dataset, tolerance, ...(opts.bento ? { bento: opts.bento } : {}), ...(opts.promote ? { promote: opts.promote } : {}) }));
 
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 64 * 1024 * 1024 });
+  // unknown keys in a request are errors naming them, not silently dropped (ajv's removeAdditional)
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 64 * 1024 * 1024, ajv: { customOptions: { removeAdditional: false } } });
   installErrorHandling(app);
   if (opts.token !== undefined) requireToken(app, opts.token, OPEN);
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body));

@@ -50,6 +50,11 @@ t.test('the loop through the bridge: auth, new data, retrain behind the gate, li
   t.equal(docs.status, 200);
   t.same(['/data', '/header', '/jobs/{id}', '/models', '/retrain', '/runs'].filter((p) => !docs.body.paths[p]), [], 'every route is documented');
 
+  const unknown = await b.call('/retrain', { body: JSON.stringify({ tolerence: 0.1 }) });
+  t.equal(unknown.status, 400, 'an unknown key is refused, not dropped');
+  t.match(JSON.stringify(unknown.body), /tolerence/);
+  t.same((await b.call('/jobs')).body, [], 'and no job was queued');
+
   const header = await b.call('/header');
   t.equal(header.body.target, 'Quality');
   t.equal(header.body.dataset, 'data');
@@ -104,7 +109,7 @@ t.test('the loop through the bridge: auth, new data, retrain behind the gate, li
     t.equal(r.result.gate.passed, false);
     t.ok(r.result.gate.candidate > r.result.gate.served * 1.05, r.result.gate.reason);
   }
-  const [first, second] = r1.id < r2.id ? [r1, r2] : [r2, r1];
+  const [first, second] = r1.started < r2.started ? [r1, r2] : [r2, r1];
   t.ok(second.started >= first.finished, 'one job at a time: the second started after the first finished');
   t.equal((await b.call('/models')).body.length, models, 'a refused model is not stored');
   t.equal((await json(['list'], project, home)).length, bentos, 'nor built');
