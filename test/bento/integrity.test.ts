@@ -168,7 +168,7 @@ t.test('`bento serve` and `node <bento>/src/service.cjs` refuse a changed bento 
   const entry = path.join(dir, 'src/service.cjs');
   const original = await fs.readFile(entry, 'utf8');
   await fs.writeFile(entry, `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\n${original}`);
-  const env = { ...process.env, BENTO_DIGEST_CACHE: 'off' };
+  const env: NodeJS.ProcessEnv = { ...process.env, BENTO_DIGEST_CACHE: 'off' };
   delete env[VERIFIED_ENV];
   for (const ref of [built.tag, dir]) {
     const r = await bento(['serve', ref, '--port', '0'], { home, env });

@@ -8,7 +8,7 @@ import { importModel } from '../../src/models/import.js';
 import { getModel } from '../../src/models/model-store.js';
 import { DEFAULT_MODEL_LIMITS, modelLimits } from '../../src/onnx/limits.js';
 import { mlRandomForestToForest } from '../../src/onnx/ml-random-forest.js';
-import { onnx } from '../../src/onnx/proto.js';
+import { onnx, type AttributeProto } from '../../src/onnx/proto.js';
 import { loadSession } from '../../src/onnx/session.js';
 import { forestToOnnx } from '../../src/onnx/write.js';
 import { bento } from '../kit/cli.js';
@@ -17,7 +17,7 @@ import { chainForest, chainMlRandomForest } from '../kit/model.js';
 import { tempDir, tempHome } from '../kit/project.js';
 
 /** ONNX bytes of `forest` with the TreeEnsembleRegressor's attributes edited by `edit`. */
-function editedOnnx(bytes: Uint8Array, edit: (attrs: Map<string, onnx.IAttributeProto>) => void): Uint8Array {
+function editedOnnx(bytes: Uint8Array, edit: (attrs: Map<string, AttributeProto>) => void): Uint8Array {
   const model = onnx.ModelProto.decode(bytes);
   const node = model.graph!.node![0]!;
   edit(new Map((node.attribute ?? []).map((a) => [a.name ?? '', a])));

@@ -85,7 +85,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     const file = path.join(dir, 'slow.bento');
     await fs.writeFile(file, bytes);
     const bin = path.resolve('bin/bento.mjs');
-    const env = { ...process.env, TMPDIR: tmp, BENTO_HOME: home };
+    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp, BENTO_HOME: home };
     delete env.NODE_OPTIONS;
     const child = spawn(process.execPath, [bin, 'import', file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
