@@ -50,6 +50,9 @@ export function bundleReadme(s: DeploySettings, target: DeployTarget, files: str
       'sidecar picks up the ConfigMap labelled `grafana_dashboard: "1"`. Without the operator, use',
       '`prometheus/` and `alertmanager/` as they are (the pods carry `prometheus.io/scrape` annotations).',
       '',
+      'The container\'s root file system is read-only (only `/tmp` is writable): an API with the payload log',
+      'on needs a volume mounted at its `payload_log.dir`.',
+      '',
     );
   }
   lines.push(
