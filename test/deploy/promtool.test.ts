@@ -48,3 +48,26 @@ t.test('the rule tests fail on the original rules\' mistakes', { skip: promtoolM
   writeFileSync(alerts, good);
   t.equal(promtool(path.join(dir, 'prometheus'), 'test', 'rules', 'rules/tests.yml').code, 0, 'and pass again once repaired');
 });
+
+const amtoolMissing = (): string | false =>
+  spawnSync('amtool', ['--version']).error ? 'amtool is not installed (Debian package prometheus-alertmanager)' : false;
+
+t.test('amtool accepts the Alertmanager config and routes every alert to the webhook', { skip: amtoolMissing() }, async (t) => {
+  const { dir, remove } = writePlan(planBundle(bentoInfo(), 'compose'));
+  t.teardown(remove);
+  const file = path.join(dir, 'alertmanager/alertmanager.yml');
+  const run = (...args: string[]): { code: number | null; out: string; stdout: string } => {
+    const r = spawnSync('amtool', args, { encoding: 'utf8', timeout: 30_000 });
+    return { code: r.status, out: `${r.stdout}${r.stderr}`, stdout: r.stdout };
+  };
+  const check = run('check-config', file);
+  t.equal(check.code, 0, check.out);
+  t.match(check.out, /1 receivers/);
+  for (const alert of ['InstanceDown', 'FeaturesDrift', 'PredictionDrift']) {
+    const routed = run('config', 'routes', 'test', `--config.file=${file}`, `alertname=${alert}`);
+    t.equal(routed.code, 0, routed.out);
+    t.equal(routed.stdout.trim(), 'webhook', `${alert} goes to the webhook receiver`);
+  }
+  writeFileSync(file, readFileSync(file, 'utf8').replace('receiver: webhook', 'receiver: nobody'));
+  t.not(run('check-config', file).code, 0, 'a route to an unknown receiver is refused (the check can fail)');
+});
