@@ -48,6 +48,7 @@ export class JobQueue {
   private readonly waiting: string[] = [];
   private running: Promise<void> | undefined;
   private stopping = false;
+  private readonly writes = new Map<string, Promise<void>>();
 
   private constructor(
     readonly dir: string,
@@ -81,8 +82,8 @@ export class JobQueue {
   async submit(kind: string, request: Record<string, unknown>): Promise<JobRecord> {
     const job: JobRecord = { id: newVersion(), kind, state: 'queued', progress: 0, created: new Date().toISOString(), request, log: [] };
     this.jobs.set(job.id, job);
+    this.waiting.push(job.id); // in the order submitted
     await this.save(job);
-    this.waiting.push(job.id);
     this.kick();
     return job;
   }
@@ -145,8 +146,14 @@ export class JobQueue {
     await this.save(job);
   }
 
-  /** Writes a record atomically: a crash leaves the previous record whole. */
-  private async save(job: JobRecord): Promise<void> {
+  /** Writes a record atomically (a crash leaves the previous record whole), one write at a time per job, in order. */
+  private save(job: JobRecord): Promise<void> {
+    const next = (this.writes.get(job.id) ?? Promise.resolve()).then(() => this.write(job));
+    this.writes.set(job.id, next.catch(() => undefined));
+    return next;
+  }
+
+  private async write(job: JobRecord): Promise<void> {
     const tmp = path.join(this.dir, `${TMP}${job.id}-${randomBytes(4).toString('hex')}`);
     await fs.writeFile(tmp, JSON.stringify(job, null, 2) + '\n');
     await fs.rename(tmp, path.join(this.dir, `${job.id}.json`));
