@@ -143,7 +143,7 @@ export async function run(): Promise<void> {
     for (const s of Object.values(servers)) await maxThroughput(`${s.url}/predict`, one, 32, 2);
 
     // 1 and 3. single-record throughput; the order alternates between rounds so neither side always goes first
-    const ROUNDS = 5;
+    const ROUNDS = 7;
     const rounds: Array<Record<keyof typeof servers, Figures>> = [];
     for (let i = 0; i < ROUNDS; i++) {
       const order = (i % 2 ? ['log', 'on', 'off'] : ['off', 'on', 'log']) as Array<keyof typeof servers>;

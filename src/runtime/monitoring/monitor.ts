@@ -36,7 +36,6 @@ interface MonitoredApi {
   settings: MonitoringOptions;
   features: string[];
   reference?: DriftReference;
-  payload?: PayloadLog;
 }
 
 interface ApiFigures {
@@ -48,6 +47,7 @@ interface ApiFigures {
 
 export class Monitor {
   private readonly apis = new Map<string, MonitoredApi>();
+  private readonly payloadLogs: PayloadLog[] = [];
   private readonly exporter: MonitoringExporter;
   private readonly dropped: client.Counter<string>;
   private readonly cache = new Map<string, { key: string; figures: ApiFigures }>();
@@ -62,29 +62,36 @@ export class Monitor {
     });
   }
 
-  /** Monitors API `api` of a model taking `width` features; undefined when its monitoring is off. */
+  /**
+   * Monitors API `api` of a model taking `width` features: its window when monitoring is enabled, its
+   * payload log when one is set (either without the other); undefined when neither is.
+   */
   add(api: string, settings: MonitoringOptions, info: ModelInfo, width: number): Observe | undefined {
-    if (!settings.enabled) return undefined;
-    const features = info.features.length === width ? [...info.features] : Array.from({ length: width }, (_, j) => `feature_${j}`);
-    const window = new RecordWindow(api, settings.window, width);
-    const m: MonitoredApi = { window, settings, features };
-    const ref = driftReference(info);
-    if ('reference' in ref) m.reference = ref.reference;
-    else this.opts.log.warn(`api "${api}": no drift figures (${ref.missing}); data quality only`);
     const version = this.opts.version;
-    const labels = { api, service_version: version };
-    this.dropped.inc(labels, 0);
+    let window: RecordWindow | undefined;
+    if (settings.enabled) {
+      const features = info.features.length === width ? [...info.features] : Array.from({ length: width }, (_, j) => `feature_${j}`);
+      window = new RecordWindow(api, settings.window, width);
+      const m: MonitoredApi = { window, settings, features };
+      const ref = driftReference(info);
+      if ('reference' in ref) m.reference = ref.reference;
+      else this.opts.log.warn(`api "${api}": no drift figures (${ref.missing}); data quality only`);
+      this.apis.set(api, m);
+    }
+    let payload: PayloadLog | undefined;
     if (settings.payload_log) {
-      m.payload = new PayloadLog(api, version, settings.payload_log, {
+      const labels = { api, service_version: version };
+      this.dropped.inc(labels, 0);
+      payload = new PayloadLog(api, version, settings.payload_log, {
         dropped: (n) => this.dropped.inc(labels, n),
         error: (err) => this.opts.log.error(`api "${api}": payload log write failed: ${err.message}`),
       });
+      this.payloadLogs.push(payload);
     }
-    this.apis.set(api, m);
-    const payload = m.payload;
+    if (!window && !payload) return undefined;
     return (rows, outputs, body, requestId) => {
       const time = Date.now();
-      window.observe(rows.data, rows.count, outputs, time);
+      window?.observe(rows.data, rows.count, outputs, time);
       payload?.offer(() => ({ time, requestId, request: body, inputs: rows.data, count: rows.count, width: rows.width, outputs }));
     };
   }
@@ -107,7 +114,7 @@ export class Monitor {
 
   /** Writes what the payload logs hold and closes them. */
   async close(): Promise<void> {
-    await Promise.all([...this.apis.values()].map((m) => m.payload?.close()));
+    await Promise.all(this.payloadLogs.map((p) => p.close()));
   }
 
   private figures(w: WindowSnapshot, m: MonitoredApi): ApiFigures {

@@ -13,7 +13,7 @@ import { monitored, serve, traffic } from './reference-kit.js';
 
 const P = 'BENTOML_activities_model_';
 
-const withLog = (payload_log: Record<string, unknown>): ServiceDefinition => monitored({ payload_log });
+const withLog = (payload_log: Record<string, unknown>, enabled = true): ServiceDefinition => monitored({ enabled, payload_log });
 
 const lines = (dir: string): Array<Record<string, any>> =>
   readdirSync(dir)
@@ -78,4 +78,17 @@ t.test('a write that fails counts its lines as dropped and is reported once', as
   t.equal(dropped, 5);
   t.equal(errors.length, 1, 'one report for the failure');
   rmSync(path.dirname(blocker), { recursive: true, force: true });
+});
+
+t.test('the payload log without drift monitoring', { timeout: 60_000 }, async (t) => {
+  const logDir = mkdtempSync(path.join(os.tmpdir(), 'bento-payload-log-'));
+  t.teardown(() => rmSync(logDir, { recursive: true, force: true }));
+  const { app, url } = await serve(t, withLog({ dir: logDir }, false));
+  let text = (await get(`${url}/metrics`)).text;
+  t.equal(sample(text, `${P}payload_log_dropped_total`, { api: 'predict', service_version: 'test' }), 0, 'the dropped-lines counter exists at 0');
+  for (let i = 0; i < 3; i++) t.equal((await post(`${url}/predict`, traffic(2, i))).status, 200);
+  await app.bento.monitor.close();
+  t.equal(lines(logDir).length, 3, 'every request logged');
+  text = (await get(`${url}/metrics`)).text;
+  t.equal(sample(text, `${P}monitoring_window_rows`, { api: 'predict' }), undefined, 'no window when monitoring is off');
 });
