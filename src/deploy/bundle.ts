@@ -12,7 +12,7 @@ import { PROMETHEUS_FILES, prometheusConfig } from './prometheus.js';
 import { bundleReadme } from './readme.js';
 import { ruleTests } from './rule-tests.js';
 import { alertRules, recordingRules } from './rules.js';
-import { k8sName, resolveDeploySettings, type DeployOptions, type DeploySettings, type DeployTarget } from './settings.js';
+import { resolveDeploySettings, type DeployOptions, type DeploySettings, type DeployTarget } from './settings.js';
 
 export interface BundleFile {
   /** POSIX path relative to the bundle. */
@@ -45,7 +45,7 @@ export function planBundle(info: BentoInfo, target: DeployTarget, opts: DeployOp
     ...dashboards.map((d) => ({ path: `${GRAFANA_FILES.dashboards}/${d.uid}.json`, content: JSON.stringify(d, null, 2) + '\n' })),
   ];
   if (target === 'compose') {
-    files.push({ path: COMPOSE_FILE, content: yaml(composeFile(s, k8sName(s.service))) });
+    files.push({ path: COMPOSE_FILE, content: yaml(composeFile(s)) });
   } else {
     const objects = kubernetesObjects(s, dashboards);
     for (const [file, obj] of objects) files.push({ path: `kubernetes/${file}`, content: yaml(obj) });

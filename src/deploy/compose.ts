@@ -25,8 +25,8 @@ export interface ComposeService {
   stop_grace_period?: string;
 }
 
+/** No top-level `name`: older compose tools refuse it, and the project takes the bundle folder's name. */
 export interface ComposeFile {
-  name: string;
   services: Record<'bento' | 'prometheus' | 'alertmanager' | 'grafana', ComposeService>;
   volumes: Record<string, Record<string, never>>;
 }
@@ -36,10 +36,9 @@ export function grafanaHostPort(s: DeploySettings): number {
   return s.port === 3000 ? 3001 : 3000;
 }
 
-export function composeFile(s: DeploySettings, name: string): ComposeFile {
+export function composeFile(s: DeploySettings): ComposeFile {
   const alertmanagerDir = ALERTMANAGER_FILE.slice(0, ALERTMANAGER_FILE.lastIndexOf('/'));
   return {
-    name,
     services: {
       bento: {
         image: s.image,

@@ -15,6 +15,7 @@ import { DATASOURCE } from '../../src/deploy/grafana.js';
 import { alertRules, ORIGINAL_DASHBOARD_QUERIES, originalTrafficQueries, recordingRules } from '../../src/deploy/rules.js';
 import { resolveDeploySettings } from '../../src/deploy/settings.js';
 import { bentoInfo, planned } from './fixture.js';
+import { composeProblems } from './compose-schema.js';
 import { dashboardProblems } from './dashboard-schema.js';
 
 const P = 'BENTOML_activities_model_';
@@ -90,6 +91,8 @@ t.test('kubernetes: every object is valid against its schema, and says what prod
 t.test('compose: the service image, Prometheus, Alertmanager and Grafana on the bundle\'s files', async (t) => {
   const plan = planBundle(bentoInfo(), 'compose', { port: 3005 });
   const compose = YAML.parse(planned(plan, 'compose.yaml')) as { services: Record<string, any>; volumes: Record<string, unknown> };
+  t.same(composeProblems(compose), [], 'valid against the Compose Specification\'s schema');
+  t.not(composeProblems({ ...compose, services: { ...compose.services, bento: { ...compose.services.bento, port: 3005 } } }).length, 0, 'the schema check can fail');
   t.same(Object.keys(compose.services).sort(), ['alertmanager', 'bento', 'grafana', 'prometheus']);
   const bento = compose.services.bento;
   t.equal(bento.image, 'activities_model:0123456789abcdef');
