@@ -4,6 +4,7 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import YAML from 'yaml';
 import { planBundle } from '../../src/deploy/bundle.js';
 import { promtoolMissing } from '../kit/prometheus.js';
 import { bentoInfo, writePlan } from './fixture.js';
@@ -70,4 +71,14 @@ t.test('amtool accepts the Alertmanager config and routes every alert to the web
   }
   writeFileSync(file, readFileSync(file, 'utf8').replace('receiver: webhook', 'receiver: nobody'));
   t.not(run('check-config', file).code, 0, 'a route to an unknown receiver is refused (the check can fail)');
+});
+
+t.test('the Kubernetes PrometheusRule carries rules promtool accepts', { skip: promtoolMissing() }, async (t) => {
+  const { dir, remove } = writePlan(planBundle(bentoInfo(), 'kubernetes'));
+  t.teardown(remove);
+  const rule = YAML.parse(readFileSync(path.join(dir, 'kubernetes/prometheusrule.yaml'), 'utf8')) as { spec: { groups: unknown[] } };
+  writeFileSync(path.join(dir, 'operator-rules.yml'), YAML.stringify({ groups: rule.spec.groups }));
+  const r = promtool(dir, 'check', 'rules', 'operator-rules.yml');
+  t.equal(r.code, 0, r.out);
+  t.match(r.out, /18 rules found/);
 });
