@@ -28,7 +28,7 @@ export function bundleReadme(s: DeploySettings, target: DeployTarget, files: str
     lines.push(
       '```sh',
       'docker compose up -d            # or: podman compose up -d',
-      `BENTOML_PORT=3005 docker compose up -d    # the service on another host port (the container keeps ${s.port})`,
+      `BENTOML_PORT=8080 docker compose up -d    # the service on another host port (inside, it keeps ${s.port})`,
       '```',
       '',
       `Then: the service on http://localhost:${s.port}, Prometheus on :9090, Alertmanager on :9093, Grafana on`,
