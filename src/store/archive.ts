@@ -204,12 +204,15 @@ async function extractTar(file: string, label: string, seen: Extraction, budget:
   let abort: (err: unknown) => void = () => undefined;
   const aborted = new Promise<never>((_, reject) => (abort = reject));
   aborted.catch(() => undefined);
+  let parseError: unknown;
   const parser = new Parser({
     strict: true,
     onReadEntry: (entry: ReadEntry) => {
+      // After a failure the parser may still hand out entries it had buffered: none may be written.
+      if (failure || parseError) return void entry.resume();
       // Sequential: the parser waits (backpressure) while an entry is not yet consumed.
       chain = chain.then(async () => {
-        if (failure) return void entry.resume();
+        if (failure || parseError) return void entry.resume();
         try {
           const e = tarEntry(entry, aborted, budget);
           await seen.add(e);
@@ -222,7 +225,6 @@ async function extractTar(file: string, label: string, seen: Extraction, budget:
       });
     },
   });
-  let parseError: unknown;
   await new Promise<void>((resolve) => {
     const stop = (err: unknown): void => {
       parseError ??= err;
@@ -236,7 +238,8 @@ async function extractTar(file: string, label: string, seen: Extraction, budget:
     input.on('close', () => failure && resolve()); // destroyed after a bad entry
     input.pipe(parser);
   });
-  await chain; // never clean up while an entry is still being written
+  // Never clean up while an entry is still being written (entries may have been queued while waiting).
+  for (let settled: Promise<void> | undefined; settled !== chain; ) await (settled = chain);
   if (failure) throw failure;
   if (parseError) {
     const msg = (parseError as Error).message.replace(/^TAR_\w+: /, '');
