@@ -39,7 +39,7 @@ const COMMANDS: Record<string, Loader> = {
   'drift report': async () => (await import('./commands/drift.js')).report,
 };
 
-const GROUP_SUMMARY: Record<string, string> = { models: 'manage the model store (list, get, delete, export, import)', runs: 'training runs (list, get, compare)', data: 'dataset versions (add, list, get, export)' };
+const GROUP_SUMMARY: Record<string, string> = { models: 'manage the model store (list, get, delete, export, import)', runs: 'training runs (list, get, compare)', data: 'dataset versions (add, list, get, export)', drift: 'drift reports (report)' };
 
 function findCommand(argv: string[]): { name: string; rest: string[] } | undefined {
   const two = argv.slice(0, 2).join(' ');

@@ -197,6 +197,7 @@ export async function recordCandidate(c: TrainedCandidate, opts: { keepModel?: b
             },
             run: runTag,
             reference: result.reference,
+            prediction_reference: result.predictionReference,
             labels: { ...c.labels, data: path.basename(plan.dataPath) },
           },
           extraFiles: result.charts,

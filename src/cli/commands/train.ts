@@ -1,13 +1,15 @@
 import { progressBar } from '../progress.js';
-import { CATALOG_FILE, DEFAULT_CONF, PARAMS_FILE, trainAndSave } from '../../pipeline/train-and-save.js';
+import { trainOnData } from '../../datasets/train.js';
+import { CATALOG_FILE, DEFAULT_CONF, PARAMS_FILE } from '../../pipeline/train-and-save.js';
 import { OUTPUT_OPTION, outputFormat, type Command } from '../command.js';
 
 export const train: Command = {
   summary: 'train a random forest (the project conf, or any numeric CSV) and save it to the model store',
-  usage: 'train [--conf DIR] [--data CSV [--target COLUMN [--features A,B,…]]] [--params YAML] [--name NAME] [-o json]',
+  usage: 'train [--conf DIR] [--data CSV | --dataset NAME[:VERSION]] [--target COLUMN [--features A,B,…]] [--params YAML] [--name NAME] [-o json]',
   options: {
     conf: { type: 'string', arg: 'DIR', description: `conf folder with ${CATALOG_FILE} and ${PARAMS_FILE} (default ${DEFAULT_CONF})` },
-    data: { type: 'string', arg: 'CSV', description: `training data (default: the catalog's data)` },
+    data: { type: 'string', arg: 'CSV', description: `training data (default: the catalog's data); stored as a dataset version` },
+    dataset: { type: 'string', arg: 'NAME[:VERSION]', description: 'train on a stored dataset version (bento data add) instead of a file' },
     target: { type: 'string', arg: 'COLUMN', description: 'train on --data without the catalog: the column to predict' },
     features: { type: 'string', arg: 'A,B,…', description: 'with --target: the input columns, in order (default every other numeric column)' },
     params: { type: 'string', arg: 'YAML', description: `training parameters (default ${PARAMS_FILE} in the conf folder)` },
@@ -28,7 +30,8 @@ export const train: Command = {
       .map((f) => f.trim())
       .filter((f) => f !== '');
     const bar = progressBar('grid search');
-    const { info } = await trainAndSave({
+    const { info, run } = await trainOnData({
+      ...(str('dataset') !== undefined ? { dataset: str('dataset') } : {}),
       ...(str('conf') !== undefined ? { conf: str('conf') } : {}),
       ...(str('data') !== undefined ? { dataPath: str('data') } : {}),
       ...(str('target') !== undefined ? { target: str('target') } : {}),
@@ -38,7 +41,8 @@ export const train: Command = {
       onProgress: (done, total) => bar.update(done, total),
     }).finally(() => bar.stop()); // an error is printed on a clean line, not over the bar
     if (json) {
-      process.stdout.write(JSON.stringify({ tag: `${info.name}:${info.version}`, metrics: info.metrics, params: info.params }, null, 2) + '\n');
+      const out = { tag: `${info.name}:${info.version}`, run: `${run.name}:${run.version}`, dataset: run.data.dataset, metrics: info.metrics, test: run.metrics.test, params: info.params };
+      process.stdout.write(JSON.stringify(out, null, 2) + '\n');
       return;
     }
     const m = info.metrics;
@@ -47,7 +51,9 @@ export const train: Command = {
         `  features: ${info.features.join(', ')}\n` +
         `  best params: max_depth=${String(info.params.max_depth)} random_state=${String(info.params.random_state)}\n` +
         `  validation: accuracy (R²×100) ${m.accuracy?.toFixed(2)}  MAE ${m.mean_absolute_error?.toFixed(2)}  ` +
-        `MSE ${m.mean_squared_error?.toFixed(1)}  max error ${m.max_error?.toFixed(2)}\n`,
+        `MSE ${m.mean_squared_error?.toFixed(1)}  max error ${m.max_error?.toFixed(2)}\n` +
+        `  test:       accuracy (R²×100) ${run.metrics.test.accuracy.toFixed(2)}  MAE ${run.metrics.test.mean_absolute_error.toFixed(2)}\n` +
+        `  run: ${run.name}:${run.version}   data: ${run.data.dataset ?? run.data.file}\n`,
     );
   },
 };
