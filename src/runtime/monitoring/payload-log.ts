@@ -3,6 +3,8 @@
  * request path. A request only puts a reference to what it already holds in a bounded queue (or, when
  * the queue is full, counts a dropped line); serialising and writing happen later, in batches, and the
  * file is rotated by size: `<api>.jsonl` → `<api>.1.jsonl` → … → `<api>.<max_files>.jsonl`.
+ * Serialising takes at most CPU_SHARE of the process's time (it pauses between batches in proportion):
+ * at a request rate it cannot keep up with, the queue fills and lines are dropped, not requests slowed.
  *
  * Each line: `{"time", "api", "service_version", "request_id", "request", "inputs", "outputs"}` — the body
  * as posted, the model rows it became, one prediction per row.
@@ -32,6 +34,8 @@ export interface PayloadLogHooks {
 
 /** Lines serialised per turn of the event loop, so a long queue never holds the loop for long. */
 const BATCH = 64;
+/** Most of the process's time the log may spend serialising (a single-record line costs ~10 µs). */
+const CPU_SHARE = 0.05;
 
 /** The file name of `api`'s log in this process: a cluster worker writes a series of its own. */
 export function payloadFileName(api: string, rotation = 0): string {
@@ -47,6 +51,12 @@ export class PayloadLog {
   private bytes = 0;
   private failing = false;
   private idle: Array<() => void> = [];
+  private closing = false;
+  /** Pause owed to keep to CPU_SHARE, in ms (paid once it reaches a timer's 1 ms). */
+  private owedMs = 0;
+  // One ISO string per millisecond: many lines of a burst share it.
+  private isoTime = 0;
+  private iso = '';
 
   constructor(
     private readonly api: string,
@@ -85,6 +95,7 @@ export class PayloadLog {
 
   /** Flushes, then closes the file. */
   async close(): Promise<void> {
+    this.closing = true; // no pacing: what is queued is written now
     await this.flush();
     await this.file?.close().catch(() => undefined);
     this.file = undefined;
@@ -93,8 +104,11 @@ export class PayloadLog {
   private async drain(): Promise<void> {
     while (this.queue.length) {
       const batch = this.queue.splice(0, BATCH);
+      const start = performance.now();
+      const lines = batch.map((e) => this.line(e));
+      const busyMs = performance.now() - start;
       try {
-        await this.write(batch.map((e) => this.line(e)));
+        await this.write(lines);
         this.failing = false;
       } catch (err) {
         this.hooks.dropped(batch.length);
@@ -103,8 +117,11 @@ export class PayloadLog {
         await this.file?.close().catch(() => undefined);
         this.file = undefined;
       }
-      // let requests run between batches
-      await new Promise<void>((r) => setImmediate(r));
+      // let requests run between batches, long enough to keep to CPU_SHARE
+      this.owedMs = this.closing ? 0 : this.owedMs + busyMs * (1 / CPU_SHARE - 1);
+      const pauseMs = this.owedMs >= 1 ? this.owedMs : 0;
+      if (pauseMs) this.owedMs = 0;
+      await new Promise<void>((r) => (pauseMs ? setTimeout(r, pauseMs) : setImmediate(r)));
     }
     this.busy = false;
     for (const resolve of this.idle.splice(0)) resolve();
@@ -113,9 +130,13 @@ export class PayloadLog {
   private line(e: PayloadEntry): string {
     const inputs: number[][] = [];
     for (let i = 0; i < e.count; i++) inputs.push(Array.from(e.inputs.subarray(i * e.width, (i + 1) * e.width)));
+    if (e.time !== this.isoTime) {
+      this.isoTime = e.time;
+      this.iso = new Date(e.time).toISOString();
+    }
     return (
       JSON.stringify({
-        time: new Date(e.time).toISOString(),
+        time: this.iso,
         api: this.api,
         service_version: this.version,
         request_id: e.requestId,
