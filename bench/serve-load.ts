@@ -121,3 +121,49 @@ export function rssMB(pid: number): number {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(r.stdout ?? '')?.[1] ?? NaN);
   return kb / 1024;
 }
+
+/**
+ * Holds `n` connections that each send the headers of a POST with `Content-Length: 1000` and one byte of
+ * body, then nothing; a connection the server closes is opened again at once. The attacker is a process of
+ * its own (pinned to the load core), so its bursts of reconnections do not delay the client measuring the
+ * server. `stop()` ends it and tells how many connections it opened and how the server answered them.
+ */
+export function slowClients(url: string, n: number): { stop(): Promise<{ opened: number; answered: Record<string, number> }> } {
+  const src = `
+const net = require('node:net');
+const u = new URL(process.argv[1]);
+const n = Number(process.argv[2]);
+const answered = {};
+let opened = 0, stopping = false;
+const sockets = new Set();
+const open = () => {
+  if (stopping) return;
+  opened++;
+  const s = net.connect(Number(u.port), u.hostname, () => s.write('POST ' + u.pathname + ' HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\nContent-Length: 1000\\r\\n\\r\\n['));
+  sockets.add(s);
+  s.once('data', (c) => { const m = /^HTTP\\/1\\.1 (\\d{3})/.exec(c.toString('latin1')); const k = m ? m[1] : 'other'; answered[k] = (answered[k] || 0) + 1; });
+  s.on('error', () => {});
+  s.on('close', () => { sockets.delete(s); open(); });
+};
+for (let i = 0; i < n; i++) open();
+process.on('SIGTERM', () => { stopping = true; for (const s of sockets) s.destroy(); process.stdout.write(JSON.stringify({ opened, answered })); process.exit(0); });
+`;
+  const [cmd, args] = pinned(1, process.execPath, ['-e', src, url, String(n)]);
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  return {
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+      return JSON.parse(out || '{"opened":0,"answered":{}}') as { opened: number; answered: Record<string, number> };
+    },
+  };
+}
+
+/** Peak resident memory of a process, in MB (Linux /proc VmHWM). */
+export function peakRssMB(pid: number): number {
+  const r = spawnSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8' });
+  return Number(/VmHWM:\s+(\d+)/.exec(r.stdout ?? '')?.[1] ?? NaN) / 1024;
+}

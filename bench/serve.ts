@@ -7,7 +7,12 @@
  *   2. one 10 000-record request end to end, rows/s, vs onnxruntime's own rows/s in-process (bar: ≥ 0.5);
  *   3. cold start: `bento serve <bento>` until /readyz answers 200 (bar: < 1 s);
  *   4. 3× the sustainable load for 20 s: 5xx other than 503, p99 of the answered requests
- *      (bar: ≤ max_latency_ms + 50 ms), and the worker's memory before and after.
+ *      (bar: ≤ max_latency_ms + 50 ms), and the worker's memory before and after;
+ *   5. faults, on `--production --workers 2` over both cores: 1 400 connections holding unfinished uploads
+ *      while ordinary requests are timed (bar: all 200, p99 < 100 ms); 7 MB bodies of tiny items and bodies
+ *      at the parser's limits (bar: each answered < 300 ms, worker peak RSS < 500 MB); eight concurrent
+ *      10 000-record requests (bar: all 200).
+ * `BENCH_SERVE_PARTS=throughput,bulk,overload,cold,faults` (the default: all) runs some of them.
  */
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -17,7 +22,7 @@ import { freePort } from '../test/kit/ports.js';
 import { makeBento, PROJECT, spawnServer, waitForStatus, type Served } from '../test/kit/bento.js';
 import { preprocessed, randomForest, randomRecords } from '../test/kit/model.js';
 import { svc } from '../test/kit/service.js';
-import { atRate, HAS_TASKSET, HAS_WRK, maxThroughput, percentile, pinned, pinSelf, rssMB } from './serve-load.js';
+import { atRate, HAS_TASKSET, HAS_WRK, maxThroughput, peakRssMB, percentile, pinned, pinSelf, rssMB, slowClients } from './serve-load.js';
 
 const fmt = (x: number, d = 0): string => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -52,6 +57,8 @@ async function coldStart(args: (port: number) => string[]): Promise<number[]> {
   return times.sort((a, b) => a - b);
 }
 
+const PARTS = new Set((process.env.BENCH_SERVE_PARTS ?? 'throughput,bulk,overload,cold,faults').split(','));
+
 export async function run(): Promise<void> {
   pinSelf(1);
   console.log(`load generator: ${HAS_WRK ? 'wrk' : 'autocannon'}; cores: ${HAS_TASKSET ? 'server on 0, load on 1 (taskset)' : 'not pinned (no taskset)'}`);
@@ -61,14 +68,15 @@ export async function run(): Promise<void> {
   try {
     const one = JSON.stringify(randomRecords(1, 42));
 
-    // 1. throughput of single-record requests against the echo ceiling. Both servers stay up and are measured
-    // in alternation, three rounds; the median of the per-round ratios is the figure (these machines are noisy).
-    const echo = await startEcho();
     const [cmd, args] = pinned(0, process.execPath, [entry, '--production', '--workers', '1', '--port', '0', '--host', '127.0.0.1']);
     const s = await spawnServer(cmd, args);
     await waitForStatus(`${s.url}/readyz`);
     const worker = Number((await s.waitForLog((l) => /ready: models loaded/.test(String(l.msg)))).pid);
     const predictUrl = `${s.url}/predict`;
+    // 1. throughput of single-record requests against the echo ceiling. Both servers stay up and are measured
+    // in alternation, three rounds; the median of the per-round ratios is the figure (these machines are noisy).
+    if (PARTS.has('throughput')) {
+    const echo = await startEcho();
     await maxThroughput(`${echo.url}/echo`, one, 32, 2);
     await maxThroughput(predictUrl, one, 32, 2);
     const rounds: Array<{ ceiling: number; predict: number; non2xx: number }> = [];
@@ -85,8 +93,10 @@ export async function run(): Promise<void> {
       line(`round ${i + 1}: echo / predict`, `${fmt(r.ceiling)} / ${fmt(r.predict)} req/s, non-2xx ${r.non2xx}`);
     }
     line('ratio (median of rounds)', fmt(r1, 2), `rounds ${ratios.map((x) => fmt(x, 2)).join(', ')}; bar ≥ 0.85: ${verdict(r1 >= 0.85)}`);
+    }
 
     // 2. a 10 000-record request end to end against onnxruntime alone
+    if (PARTS.has('bulk')) {
     const records = randomRecords(10_000, 9);
     const big = JSON.stringify(records);
     const runs = 10;
@@ -113,8 +123,10 @@ export async function run(): Promise<void> {
     line('onnxruntime in-process (baseline)', `${fmt(raw)} rows/s`);
     line('POST /predict end to end (HTTP, JSON, validation)', `${fmt(e2e)} rows/s`);
     line('ratio', fmt(r2, 2), `bar ≥ 0.5: ${verdict(r2 >= 0.5)}`);
+    }
 
     // 4. 3× the sustainable load for 20 s (requests of 250 records: a rate a single-core client can offer)
+    if (PARTS.has('overload')) {
     const body = JSON.stringify(randomRecords(250, 3));
     const sustainable = await maxThroughput(predictUrl, body, 32, 5);
     const rssBefore = rssMB(worker);
@@ -129,17 +141,119 @@ export async function run(): Promise<void> {
     line('5xx other than 503, client errors', `${other5xx}, ${over.errors}`, `bar 0: ${verdict(other5xx === 0)}`);
     line('p99 of answered requests', `${fmt(p99, 1)} ms`, `bar ≤ ${budget} ms: ${verdict(p99 <= budget)}`);
     line('worker RSS before / after', `${fmt(rssBefore, 1)} MB / ${fmt(rssAfter, 1)} MB`);
+    }
     await stop(s);
 
     // 3. cold start
+    if (PARTS.has('cold')) {
     const cli = path.join(PROJECT, 'bin', 'bento.mjs');
     const viaCli = await coldStart((port) => [cli, 'serve', bento.dir, '--port', String(port), '--host', '127.0.0.1']);
     const direct = await coldStart((port) => [entry, '--port', String(port), '--host', '127.0.0.1']);
     console.log('\n3. cold start until /readyz is 200 (median of 5)');
     line('bento serve <bento>', `${fmt(viaCli[2]!)} ms (min ${fmt(viaCli[0]!)}, max ${fmt(viaCli[4]!)})`, `bar < 1000 ms: ${verdict(viaCli[2]! < 1000)}`);
     line('node <bento>/src/service.cjs', `${fmt(direct[2]!)} ms`);
+    }
+    if (PARTS.has('faults')) await faults(entry, one);
   } finally {
     rmSync(bento.dir, { recursive: true, force: true });
+  }
+}
+
+/** Ordinary single-record requests, one every `everyMs` on a few keep-alive connections, for `seconds`: statuses and latencies. */
+async function paced(url: string, body: string, everyMs: number, seconds: number): Promise<{ statuses: Record<number, number>; latencies: number[] }> {
+  const statuses: Record<number, number> = {};
+  const latencies: number[] = [];
+  const pending: Array<Promise<void>> = [];
+  const end = performance.now() + seconds * 1000;
+  while (performance.now() < end) {
+    const t0 = performance.now();
+    pending.push(
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+        .then(async (r) => {
+          await r.arrayBuffer();
+          statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+          latencies.push(performance.now() - t0);
+        })
+        .catch(() => void (statuses[0] = (statuses[0] ?? 0) + 1)),
+    );
+    await sleep(everyMs);
+  }
+  await Promise.all(pending);
+  return { statuses, latencies };
+}
+
+/**
+ * 5. faults, on a `--production --workers 2` server over both cores (unpinned; the attacker is a process
+ * of its own): slow uploads, garbage bodies, concurrent bulk requests.
+ */
+async function faults(entry: string, one: string): Promise<void> {
+  console.log('\n5. faults (--production --workers 2, unpinned)');
+  const two = await spawnServer(process.execPath, [entry, '--production', '--workers', '2', '--port', '0', '--host', '127.0.0.1']);
+  try {
+    await waitForStatus(`${two.url}/readyz`);
+    while (two.logs.filter((l) => /ready: models loaded/.test(String(l.msg))).length < 2) await sleep(20);
+    const workers = [...new Set(two.logs.filter((l) => /ready: models loaded/.test(String(l.msg))).map((l) => Number(l.pid)))];
+    const predictUrl = `${two.url}/predict`;
+
+    const attack = slowClients(predictUrl, 1400);
+    await sleep(2000); // every connection open and waiting
+    const during = await paced(predictUrl, one, 20, 12); // 50 req/s across two body timeouts (5 s)
+    const held = await attack.stop();
+    const p99 = percentile(during.latencies, 99);
+    const ok = during.statuses[200] ?? 0;
+    const total = Object.values(during.statuses).reduce((a, b) => a + b, 0);
+    line('1 400 unfinished uploads held: connections opened / 408s', `${held.opened} / ${held.answered['408'] ?? 0}`);
+    line('ordinary requests meanwhile: 200 of sent', `${ok} of ${total} (${JSON.stringify(during.statuses)})`, `bar all: ${verdict(ok === total)}`);
+    line('ordinary requests: p50 / p99', `${fmt(percentile(during.latencies, 50), 1)} / ${fmt(p99, 1)} ms`, `bar p99 < 100 ms: ${verdict(p99 < 100)}`);
+
+    const size = 7 * 1024 * 1024;
+    const fill = (item: string): string => `[${Array(Math.floor(size / (item.length + 1))).fill(item).join(',')}]`;
+    const most = (item: string, n: number): string => `[${Array(n).fill(item).join(',')}]`;
+    const garbage: Array<[string, string]> = [
+      ['7 MB [[],[],…]', fill('[]')],
+      ['7 MB [0,0,…]', fill('0')],
+      ['7 MB [{},{},…]', fill('{}')],
+      ['1.3 M zeros (values limit)', most('0', 1_300_000)],
+      ['160 k {} (containers limit)', most('{}', 160_000)],
+      ['160 k [0×7] (both limits)', most('[0,0,0,0,0,0,0]', 160_000)],
+    ];
+    let worst = 0;
+    for (const [label, body] of garbage) {
+      const times: number[] = [];
+      let status = 0;
+      for (let i = 0; i < 3; i++) {
+        const t0 = performance.now();
+        const r = await fetch(predictUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        await r.arrayBuffer();
+        times.push(performance.now() - t0);
+        status = r.status;
+      }
+      const median = times.sort((a, b) => a - b)[1]!;
+      worst = Math.max(worst, median);
+      line(`${label}: status, median of 3`, `${status}, ${fmt(median, 0)} ms`);
+    }
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: 5 }, (_, i) => fetch(predictUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: garbage[i % 3]![1] }).then((r) => r.arrayBuffer())),
+    );
+    line('five 7 MB bodies at once', `${fmt(performance.now() - t0, 0)} ms`);
+    const peak = Math.max(...workers.map(peakRssMB));
+    line('garbage bodies: slowest median', `${fmt(worst, 0)} ms`, `bar < 300 ms: ${verdict(worst < 300)}`);
+    line('worker peak RSS (VmHWM, whole run)', `${fmt(peak, 0)} MB`, `bar < 500 MB: ${verdict(peak < 500)}`);
+
+    const bulk = Array.from({ length: 8 }, (_, i) => JSON.stringify(randomRecords(10_000, 200 + i)));
+    for (let round = 0; round < 3; round++) {
+      const t1 = performance.now();
+      const statuses = await Promise.all(
+        bulk.map((body) =>
+          fetch(predictUrl, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' }, body }).then(async (r) => (await r.arrayBuffer(), r.status)),
+        ),
+      );
+      const all = statuses.every((x) => x === 200);
+      line(`8 × 10 000 records at once, round ${round + 1}`, `${statuses.join(' ')} in ${fmt(performance.now() - t1, 0)} ms`, `bar all 200: ${verdict(all)}`);
+    }
+  } finally {
+    await stop(two);
   }
 }
 

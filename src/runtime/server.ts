@@ -21,7 +21,7 @@ import { ServiceMetrics, UNKNOWN_ENDPOINT } from './http/metrics.js';
 import { Traffic } from './batching/traffic.js';
 import { compileSchema, createAjv } from './http/validation.js';
 import { installJsonParser, jsonLimitsFor } from './http/json-body.js';
-import { answeredRaw, cutArrivingRequests, installExpectHandling, makeClientErrorHandler, type RawAnswersOptions } from './http/raw-answers.js';
+import { answeredRaw, installExpectHandling, timeOutArriving, makeClientErrorHandler, type RawAnswersOptions } from './http/raw-answers.js';
 import { requestId } from './http/request-id.js';
 import { DEFAULT_BODY_TIMEOUT, DEFAULT_MONITORING } from '../sdk/settings.js';
 
@@ -100,9 +100,9 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   const app = Fastify({
     // A request must arrive whole (headers and body) within traffic.body_timeout, else 408 and its
     // connection closed: a client trickling a body would otherwise hold its socket and memory for ever.
-    // Node checks the deadlines on one timer, every checking interval (its default, 30 s, is too coarse).
-    requestTimeout: bodyTimeoutMs,
-    http: { requestTimeout: bodyTimeoutMs, headersTimeout: bodyTimeoutMs, connectionsCheckingInterval: Math.min(1000, Math.max(50, bodyTimeoutMs / 4)) },
+    // The deadlines are checked by timeOutArriving below, not by Node (see there why).
+    requestTimeout: 0,
+    http: { requestTimeout: 0, headersTimeout: 0 },
     clientErrorHandler: clientError,
     logger: opts.logger ?? false,
     // No per-request log lines (they would cost more than a prediction); errors are logged by the handler.
@@ -117,6 +117,8 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   app.removeContentTypeParser('text/plain');
   installJsonParser(app, jsonLimitsFor(bodyLimit));
   installExpectHandling(app.server, raw);
+  const deadlines = setInterval(() => timeOutArriving(app.server, bodyTimeoutMs, clientError), Math.min(1000, Math.max(50, bodyTimeoutMs / 4)));
+  deadlines.unref();
   const ajv = createAjv();
   app.setValidatorCompiler(({ schema }) => compileSchema(ajv, schema as Record<string, unknown>));
   installErrorHandling(app);
@@ -230,12 +232,13 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     // rather than waited for; closing the server stops Node's own timeout checks, so the sweep does it.
     sweeper = setInterval(() => {
       app.server.closeIdleConnections();
-      cutArrivingRequests(app.server, clientError);
+      timeOutArriving(app.server, 1, clientError);
     }, 50);
     done();
   });
   app.addHook('onClose', (_instance, done) => {
     clearInterval(sweeper);
+    clearInterval(deadlines);
     admission.stop();
     // What the payload logs still hold is written before the server is closed.
     void monitor.close().finally(() => done());

@@ -56,6 +56,9 @@ export function toBentoError(err: unknown, request?: FastifyRequest): BentoError
 /** Installs the error handler and the JSON 404 on `app`. */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    // Nobody left to answer (the client went away, or Node's layer answered and closed the connection):
+    // no error to build or log — under a flood of abandoned uploads that work would be the flood's cost.
+    if (reply.raw.destroyed) return reply.code(499).send();
     const bento = toBentoError(err, request);
     if (bento.status >= 500 && bento.code !== 'OVERLOADED' && bento.code !== 'NOT_READY') {
       request.log.error({ err }, `${bento.code}: ${(err as Error)?.message ?? String(err)}`);

@@ -50,17 +50,24 @@ function body(err: BentoError): string {
  * headers too large). The answer is written on the socket, which is then closed.
  */
 export function makeClientErrorHandler(o: RawAnswersOptions): (err: NodeJS.ErrnoException, socket: Socket) => void {
+  // The answers are few and fixed: built once each (a flood of timed-out uploads must cost little).
+  const built = new Map<string, { status: number; text: string }>();
   return (err, socket) => {
     // A reset connection has nobody left to answer.
     if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || socket.destroyed) return;
-    const bento = clientErrorToBento(err, o.bodyTimeoutSeconds, o.stopping());
+    const key = `${err.code ?? ''}:${o.stopping()}`;
+    let bento = built.get(key);
+    if (!bento) {
+      const e = clientErrorToBento(err, o.bodyTimeoutSeconds, o.stopping());
+      built.set(key, (bento = { status: e.status, text: body(e) }));
+    }
     // A request whose headers were read and whose body is late has a response object (Node's own field).
     const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
     const headerSent = inFlight?.headersSent ?? false;
     const id = (inFlight?.getHeader('x-request-id') as string | undefined) ?? requestId();
     const endpoint = endpointOf(o.routes, inFlight?.req?.url);
     if (!headerSent && socket.writable) {
-      const text = body(bento);
+      const text = bento.text;
       socket.write(
         `HTTP/1.1 ${bento.status} ${REASON[bento.status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\n` +
           `Content-Length: ${Buffer.byteLength(text)}\r\nx-request-id: ${id}\r\nConnection: close\r\n\r\n${text}`,
@@ -116,19 +123,32 @@ interface ConnectionsList {
   expired(headersTimeoutMs: number, requestTimeoutMs: number): Array<{ socket?: Socket }>;
 }
 
+/** Requests timed out per event-loop turn: a flood of expiring uploads is answered in slices, between which ordinary requests are served. */
+const SLICE = 64;
+
 /**
- * Cuts short every request still arriving (headers or body incomplete), answering it as Node answers a
- * request timeout. Used while draining: Node's own deadline checks stop once the server is closed.
+ * Times out every request still arriving (headers or body incomplete) that started more than `ms` ago,
+ * answering it as Node answers a request timeout (408, connection closed). This replaces Node's own check,
+ * which handles every expired connection in one synchronous loop (1 400 at once stall the server for
+ * hundreds of ms) and stops once the server is closed (a drain then waits on trickling clients).
  * Reads Node's per-server connection list (an internal of node:http; absent, nothing is cut).
  */
-export function cutArrivingRequests(server: Server, onClientError: (err: NodeJS.ErrnoException, socket: Socket) => void): void {
+export function timeOutArriving(server: Server, ms: number, onClientError: (err: NodeJS.ErrnoException, socket: Socket) => void): void {
   const key = Object.getOwnPropertySymbols(server).find((s) => s.description === 'http.server.connections');
   const list = key ? ((server as unknown as Record<symbol, unknown>)[key] as ConnectionsList | undefined) : undefined;
   if (typeof list?.expired !== 'function') return;
-  for (const parser of list.expired(1, 1)) {
-    if (!parser.socket || parser.socket.destroyed) continue;
-    const err: NodeJS.ErrnoException = new Error('request cut short: the server is shutting down');
-    err.code = 'ERR_HTTP_REQUEST_TIMEOUT';
-    onClientError(err, parser.socket);
-  }
+  // expired() also takes them off Node's list: each must be answered, now or in a later slice.
+  const expired = list.expired(ms, ms);
+  const slice = (from: number): void => {
+    const to = Math.min(expired.length, from + SLICE);
+    for (let i = from; i < to; i++) {
+      const socket = expired[i]!.socket;
+      if (!socket || socket.destroyed) continue;
+      const err: NodeJS.ErrnoException = new Error('request timeout');
+      err.code = 'ERR_HTTP_REQUEST_TIMEOUT';
+      onClientError(err, socket);
+    }
+    if (to < expired.length) setImmediate(slice, to);
+  };
+  slice(0);
 }
