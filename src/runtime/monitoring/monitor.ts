@@ -51,14 +51,23 @@ export class Monitor {
   private readonly exporter: MonitoringExporter;
   private readonly dropped: client.Counter<string>;
   private readonly cache = new Map<string, { key: string; figures: ApiFigures }>();
+  // Drops are counted in plain numbers (a full queue drops at the request rate) and added at scrape time.
+  private readonly drops = new Map<string, number>();
 
   constructor(private readonly opts: MonitorOptions) {
     this.exporter = new MonitoringExporter(opts.service, opts.version);
+    const drops = this.drops;
     this.dropped = new client.Counter({
       name: `${metricPrefix(opts.service)}payload_log_dropped_total`,
       help: 'Payload-log lines dropped because its queue was full (or a write failed)',
       labelNames: ['api', 'service_version'],
       registers: [opts.registry],
+      collect() {
+        for (const [api, n] of drops) {
+          if (n > 0) this.inc({ api, service_version: opts.version }, n);
+          drops.set(api, 0);
+        }
+      },
     });
   }
 
@@ -80,10 +89,10 @@ export class Monitor {
     }
     let payload: PayloadLog | undefined;
     if (settings.payload_log) {
-      const labels = { api, service_version: version };
-      this.dropped.inc(labels, 0);
+      this.dropped.inc({ api, service_version: version }, 0);
+      this.drops.set(api, 0);
       payload = new PayloadLog(api, version, settings.payload_log, {
-        dropped: (n) => this.dropped.inc(labels, n),
+        dropped: (n) => this.drops.set(api, (this.drops.get(api) ?? 0) + n),
         error: (err) => this.opts.log.error(`api "${api}": payload log write failed: ${err.message}`),
       });
       this.payloadLogs.push(payload);
