@@ -11,6 +11,7 @@ import { BentoError, isBentoError } from '../errors.js';
 import { isServiceDefinition, type ServiceDefinition } from '../sdk/index.js';
 import { compareBytes } from '../store/digest.js';
 import type { ModelInfo } from '../models/model-info.js';
+import { checkModelBytes } from '../models/model-check.js';
 import { modelStore } from '../models/model-store.js';
 import { formatTag, parseTag } from '../store/tag.js';
 import { DEFAULT_BASE_IMAGE } from '../bento/bento-info.js';
@@ -112,6 +113,10 @@ async function resolveModels(svc: ServiceDefinition, entries: BentofileConfig['m
   for (const [alias, { tag, where }] of wanted) {
     try {
       const { info, dir } = await store.resolve(tag);
+      // The import gate once more (limits only: fast): a model laid into the store by hand, or imported
+      // before the limits existed, must not become a bento that crashes onnxruntime when served.
+      const bytes = await fs.readFile(path.join(dir, ...info.model_file.split('/')));
+      await checkModelBytes(bytes, `model ${formatTag(info.name, info.version)}`, { features: info.features.length, load: false });
       out.push({ alias, tag: formatTag(info.name, info.version), info, dir });
     } catch (err) {
       if (isBentoError(err)) throw new BentoError(err.code, `${where}: ${err.message}`, err.details);

@@ -104,3 +104,15 @@ t.test('the limits are settable, and a model at the depth limit imports and pred
   const ok = await importModel(deepJson, { name: 'chain_json' });
   t.equal(ok.source, 'ml-random-forest', 'within the default limits it imports');
 });
+
+t.test('a too-deep model laid into the store by hand is refused by the build, so no bento can carry it', async (t) => {
+  const home = await tempHome(t);
+  const { saveTestModel } = await import('../kit/model.js');
+  const { buildBento } = await import('../../src/builder/build.js');
+  const { copyActivitiesProject } = await import('../kit/project.js');
+  // saveModel writes what it is given: the store itself trusts its writers.
+  const deep = chainForest(2000, 5);
+  await saveTestModel({ name: 'activities_regressor', forest: deep, features: ['Distance (km)', 'Average Speed (km/h)', 'Calories Burned', 'Climb (m)', 'Average Heart rate (tpm)'] });
+  await rejectsWith(t, buildBento({ projectDir: await copyActivitiesProject(t) }), 'BAD_MODEL', 'more than 1000 levels deep', 'BENTO_MAX_TREE_DEPTH');
+  t.same(await fs.readdir(path.join(home, 'bentos')).catch(() => []), [], 'no bento');
+});
