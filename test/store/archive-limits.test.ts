@@ -64,6 +64,19 @@ t.test('a zip whose directory claims a small size cannot inflate more than it cl
   t.notOk(existsSync(path.join(dir, 'out')));
 });
 
+t.test('a small zip whose directory announces a 1 GiB entry is refused before anything is inflated', async (t) => {
+  const dir = await tempDir(t);
+  const bytes = makeZip([{ name: 'gig.bin', data: lowEntropy(MiB), deflate: true }]);
+  const cd = bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+  bytes.writeUInt32LE(1024 * MiB, 22);
+  bytes.writeUInt32LE(1024 * MiB, cd + 24);
+  const file = path.join(dir, 'gig.zip');
+  await fs.writeFile(file, bytes);
+  const before = process.memoryUsage().rss;
+  await rejectsWith(t, extractArchive(file, path.join(dir, 'out')), 'BAD_ARCHIVE', 'entry "gig.bin" unpacks to 1073741824 bytes', 'BENTO_ARCHIVE_MAX_ENTRY_BYTES');
+  t.ok(process.memoryUsage().rss - before < 256 * MiB, 'no gigabyte was allocated');
+});
+
 t.test('the limits come from the environment, with generous defaults', async (t) => {
   t.same(archiveLimits({}), DEFAULT_ARCHIVE_LIMITS);
   t.ok(DEFAULT_ARCHIVE_LIMITS.maxBytes >= 1024 * MiB && DEFAULT_ARCHIVE_LIMITS.maxEntries >= 10_000, 'room for real bentos (~50 MB, a few thousand files)');
