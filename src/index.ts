@@ -13,6 +13,7 @@ export { BentoError, ERROR_STATUS, isBentoError, fromThrown, formatError, exitCo
 // store: tags and where the stores live
 export { parseTag, formatTag } from './store/tag.js';
 export { bentoHome } from './store/home.js';
+export { DEFAULT_ARCHIVE_LIMITS, archiveLimits, type ArchiveLimits } from './store/archive-limits.js';
 
 // forest and ONNX
 export { predict, predictRow, type Forest, type Tree } from './forest/forest.js';
@@ -20,6 +21,7 @@ export { forestToOnnx, type ForestToOnnxOptions } from './onnx/write.js';
 export { readOnnxSignature, onnxToForest, type OnnxSignature } from './onnx/read.js';
 export { mlRandomForestToForest } from './onnx/ml-random-forest.js';
 export { loadSession, runForest, type Session } from './onnx/session.js';
+export { DEFAULT_MODEL_LIMITS, modelLimits, type ModelLimits } from './onnx/limits.js';
 
 // models: the contract and the store
 export type { ModelInfo, TensorSpec, FeatureStats, ModelPreprocessing, PreprocessingRule } from './models/model-info.js';
@@ -38,10 +40,16 @@ export { runTraining, type TrainingOptions, type TrainingResult } from './pipeli
 export { trainAndSave, planTraining, DEFAULT_CONF, type TrainAndSaveOptions } from './pipeline/train-and-save.js';
 export { recordPreprocessor, preprocessRecord } from './pipeline/rules.js';
 export { recordsToRows, type Records } from './pipeline/preprocess.js';
+export { getRun, listRuns, type RunInfo } from './pipeline/runs.js';
+
+// datasets: content-addressed data versions
+export { addDataset, addDatasetFile, getDataset, listDatasets, exportDataset } from './datasets/dataset-store.js';
+export { addRows } from './datasets/rows.js';
+export { trainOnData } from './datasets/train.js';
 
 // bento: the format, the store, archives
 export type { BentoInfo, BentoApi, BentoModelRef } from './bento/bento-info.js';
-export { loadBentoInfo, verifyBento } from './bento/bento-yaml.js';
+export { loadBentoInfo, verifyBento, verifyBentoSync, VERIFIED_ENV } from './bento/bento-yaml.js';
 export { bentoStore, listBentos, getBento, deleteBento, type BentoSummary } from './bento/bento-store.js';
 export { locateBento } from './bento/locate.js';
 export { deleteModel } from './bento/model-use.js';
@@ -61,3 +69,12 @@ export { runBento } from './runtime/main.js';
 export { containerize, type ContainerizeOptions, type ContainerizeResult } from './containerize/containerize.js';
 export { renderDockerfile } from './containerize/dockerfile.js';
 export { createBackend, detectBackend } from './containerize/backends.js';
+
+// deploy: production bundles and drift reports
+export { deploy } from './deploy/deploy.js';
+export { driftReport } from './deploy/report/report.js';
+
+// bridge: the control service
+export { createBridge } from './bridge/server.js';
+export { lineage } from './bridge/lineage.js';
+export { compareModels } from './bridge/compare.js';
