@@ -2,7 +2,7 @@
  * `createServer`: builds the Fastify app of a service — API routes, health, metrics, docs — and loads the
  * models in the background; `/readyz` turns 200 once they are loaded and warmed.
  */
-import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { BentoError } from '../errors.js';
 import { type ApiContext, type ModelHandle, type Rows, type ServiceDefinition } from '../sdk/index.js';
 import type { ModelInfo } from '../models/model-info.js';
@@ -97,6 +97,7 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     stopping: () => readiness.state === 'stopping',
   };
   const clientError = makeClientErrorHandler(raw);
+  const answeredFramework = new WeakSet<object>();
   const app = Fastify({
     // A request must arrive whole (headers and body) within traffic.body_timeout, else 408 and its
     // connection closed: a client trickling a body would otherwise hold its socket and memory for ever.
@@ -104,6 +105,13 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     requestTimeout: 0,
     http: { requestTimeout: 0, headersTimeout: 0 },
     clientErrorHandler: clientError,
+    // A URL Fastify cannot decode ("/%zz"), or a path parameter too long: in the service's shape too.
+    frameworkErrors: (err, request, reply) => {
+      void reply.header('x-request-id', request.id);
+      metrics.requestFinished(UNKNOWN_ENDPOINT, 400, 0);
+      answeredFramework.add(reply.raw);
+      return (reply as FastifyReply).code(400).send(new BentoError('BAD_REQUEST', `the request URL cannot be read: ${err.message}`).toJSON());
+    },
     logger: opts.logger ?? false,
     // No per-request log lines (they would cost more than a prediction); errors are logged by the handler.
     logController: new LogController({ disableRequestLogging: true }),
@@ -134,7 +142,7 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   });
   app.addHook('onResponse', (req, reply, done) => {
     // Answered on the socket by Node's layer already (raw-answers.ts), and counted there.
-    if (answeredRaw(reply.raw)) return done();
+    if (answeredRaw(reply.raw) || answeredFramework.has(reply.raw)) return done();
     metrics.requestFinished(endpointOf(req), reply.statusCode, reply.elapsedTime / 1000);
     done();
   });

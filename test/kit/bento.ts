@@ -5,7 +5,7 @@
  * bentofile is skipped: the service and its model are given.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -148,5 +148,15 @@ export async function waitForStatus(url: string, status = 200): Promise<void> {
     );
     if (got === status) return;
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Peak resident memory of a process in MB (VmHWM from /proc), or undefined where there is no /proc. */
+export function peakRssMB(pid: number): number | undefined {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
   }
 }

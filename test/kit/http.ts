@@ -122,21 +122,21 @@ export interface RawAnswer {
   status: number;
   headers: Record<string, string>;
   body: any;
-  /** How the connection ended: closed by the server, or given up after `waitMs`. */
-  ended: 'closed' | 'gave-up';
+  /** How it ended: the server closed the connection, a whole answer came (`untilAnswer`), or given up after `waitMs`. */
+  ended: 'closed' | 'answered' | 'gave-up';
 }
 
 /**
  * Writes `parts` on a raw TCP connection (each part after `gapMs`), then reads until the server closes the
  * connection or `waitMs` passes: for requests no HTTP client would send (malformed, trickled, unfinished).
  */
-export function rawRequest(url: string, parts: string[], opts: { gapMs?: number; waitMs?: number } = {}): Promise<RawAnswer> {
+export function rawRequest(url: string, parts: string[], opts: { gapMs?: number; waitMs?: number; untilAnswer?: boolean } = {}): Promise<RawAnswer> {
   const u = new URL(url);
   return new Promise((resolve) => {
     let raw = '';
     let done = false;
     const socket = net.connect(Number(u.port), u.hostname);
-    const finish = (ended: 'closed' | 'gave-up'): void => {
+    const finish = (ended: RawAnswer['ended']): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
@@ -144,7 +144,10 @@ export function rawRequest(url: string, parts: string[], opts: { gapMs?: number;
       resolve(parseRaw(raw, ended));
     };
     const timer = setTimeout(() => finish('gave-up'), opts.waitMs ?? 5000);
-    socket.on('data', (c: Buffer) => (raw += c.toString('latin1')));
+    socket.on('data', (c: Buffer) => {
+      raw += c.toString('latin1');
+      if (opts.untilAnswer && wholeAnswer(raw)) finish('answered');
+    });
     socket.on('close', () => finish('closed'));
     socket.on('error', () => finish('closed'));
     let i = 0;
@@ -157,7 +160,16 @@ export function rawRequest(url: string, parts: string[], opts: { gapMs?: number;
   });
 }
 
-function parseRaw(raw: string, ended: 'closed' | 'gave-up'): RawAnswer {
+/** Whether `raw` holds a final (non-1xx) answer whose body has arrived as its Content-Length says. */
+function wholeAnswer(raw: string): boolean {
+  const a = parseRaw(raw, 'answered');
+  if (a.status < 200) return false;
+  const split = raw.lastIndexOf('\r\n\r\n');
+  const length = Number(a.headers['content-length']);
+  return split >= 0 && Number.isFinite(length) && typeof a.body !== 'undefined' && Buffer.byteLength(typeof a.body === 'string' ? a.body : JSON.stringify(a.body)) >= length;
+}
+
+function parseRaw(raw: string, ended: RawAnswer['ended']): RawAnswer {
   const starts = [...raw.matchAll(/HTTP\/1\.1 (\d{3})[^\r]*\r\n/g)];
   const last = starts.at(-1);
   if (!last) return { raw, status: 0, headers: {}, body: undefined, ended };

@@ -2,22 +2,13 @@
 // bounded, and so must memory), numbers beyond float32, and prototype-poisoning keys — each a 4xx that says
 // what is wrong, from a real child process whose peak memory is read from /proc.
 import t from 'tap';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { makeBento, spawnServer, stopServer, waitForStatus } from '../kit/bento.js';
+import { makeBento, peakRssMB, spawnServer, stopServer, waitForStatus } from '../kit/bento.js';
 import { post, start } from '../kit/http.js';
 import { randomRecords } from '../kit/model.js';
 import { makeService, svc } from '../kit/service.js';
 
-/** Peak resident memory of a process in MB (VmHWM), or undefined off Linux. */
-function peakMB(pid: number): number | undefined {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 const SIZE = 7 * 1024 * 1024;
 const fill = (item: string): string => `[${Array(Math.floor(SIZE / (item.length + 1))).fill(item).join(',')}]`;
@@ -38,7 +29,7 @@ t.test('7 MB of tiny items: refused or listed up to a bound, memory bounded', { 
   }
   const five = await Promise.all(Array.from({ length: 5 }, (_, i) => post(`${s.url}/predict`, bodies[i % bodies.length]!)));
   t.ok(five.every((r) => r.status === 400 || r.status === 413), 'five at once: all refused');
-  const peak = peakMB(s.child.pid!);
+  const peak = peakRssMB(s.child.pid!);
   if (peak !== undefined) t.ok(peak < 500, `peak RSS ${peak.toFixed(0)} MB < 500 MB`);
   t.equal((await post(`${s.url}/predict`, randomRecords(3))).status, 200, 'and it serves on');
 });
