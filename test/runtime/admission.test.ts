@@ -9,6 +9,7 @@ import { alone, post, start } from '../kit/http.js';
 import { expected, matches, randomRecords } from '../kit/model.js';
 import { makeService, svc } from '../kit/service.js';
 import { slowOrt, type OrtControl } from '../kit/slow-ort.js';
+import { Admission } from '../../src/runtime/batching/admission.js';
 
 t.test('one slow request does not shrink admission', async (t) => {
   const ctl: OrtControl = { delayMs: 0, calls: [] };
@@ -50,4 +51,22 @@ t.test('--production --workers 2: eight concurrent 10 000-record requests are al
       t.ok(r.status === 200 && matches(r.body, expected(bento.forest, bodies[i]!)), `round ${round}, request ${i}: ${r.status} ${r.body?.error ?? ''}`),
     );
   }
+});
+
+t.test('the adaptive limit: one late request changes nothing; several cut it; calm restores it', async (t) => {
+  const a = new Admission(512, 20);
+  t.teardown(() => a.stop());
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const run = (n: number, share: number): void => {
+    for (let i = 0; i < n; i++) a.enter();
+    for (let i = 0; i < n; i++) a.leave(share * 100, 100);
+  };
+  run(1, 3.5); // one outlier, 3.5 × its budget
+  await wait(60);
+  t.equal(a.limit, 512, 'one outlier: the limit stays');
+  run(10, 1.5); // ten late requests in one interval: overload
+  await wait(30);
+  t.ok(a.limit < 512, `several late: the limit comes down (${a.limit})`);
+  await wait(400);
+  t.equal(a.limit, 512, 'calm intervals: the limit is back');
 });

@@ -6,8 +6,10 @@
  *   - `max_concurrency` API requests are already in flight (429), or
  *   - more are in flight than the adaptive limit (503). The limit follows the latency of the answered
  *     requests, AIMD-style, every 100 ms: down by a fifth of the interval's peak in flight when several
- *     requests (at least two, and a tenth of those answered) used more than 80 % of their own budget, up by
- *     a tenth when all used under half while the limit was being reached. One slow outlier changes nothing.
+ *     requests (at least two, and a tenth of those answered) used more than 80 % of their own budget; up by
+ *     a tenth when all used under half while the limit was being reached (probing under load), and doubled
+ *     in a calm interval (the limit not reached, nobody late), so a light-traffic server that had one bad
+ *     moment does not keep a limit of 2 until traffic comes to raise it. One slow outlier changes nothing.
  */
 import { BentoError } from '../../errors.js';
 import { ShedError } from './batcher.js';
@@ -81,6 +83,8 @@ export class Admission {
       this.limit = Math.max(1, Math.floor(Math.min(this.limit, this.peak + 1) * 0.8));
     } else if (this.reachedLimit && this.worst < LOW) {
       this.limit = Math.min(this.maxConcurrency, this.limit + Math.max(1, Math.floor(this.limit * 0.1)));
+    } else if (!this.reachedLimit && this.late === 0 && this.limit < this.maxConcurrency) {
+      this.limit = Math.min(this.maxConcurrency, this.limit * 2);
     }
     this.worst = 0;
     this.late = 0;
