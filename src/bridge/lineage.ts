@@ -4,12 +4,15 @@
  * A link that cannot be followed is said in `missing`, never guessed; a model trained before runs existed
  * is matched to a dataset version by its training data's digest (versions are content-addressed).
  */
+import path from 'node:path';
 import { getBento } from '../bento/bento-store.js';
 import { isBentoError } from '../errors.js';
 import { getModel } from '../models/model-store.js';
 import type { RegressionMetrics } from '../pipeline/metrics.js';
 import { getRun, type CodeVersion, type GateVerdict } from '../pipeline/runs.js';
-import { formatTag } from '../store/tag.js';
+import { formatTag, splitExactTag } from '../store/tag.js';
+import type { ModelInfo } from '../models/model-info.js';
+import { readModelInfo } from '../models/model-yaml.js';
 import { getDataset, listDatasets } from '../datasets/dataset-store.js';
 
 export interface ModelLineage {
@@ -32,8 +35,19 @@ export interface Lineage {
 
 const notFound = (err: unknown): boolean => isBentoError(err) && err.code === 'TAG_NOT_FOUND';
 
-async function modelLineage(tag: string, alias?: string): Promise<ModelLineage> {
-  const { info } = await getModel(tag);
+/** A model's info from the store, else (reached from a bento) from the bento's own copy of it. */
+async function modelInfoOf(tag: string, bentoDir?: string): Promise<ModelInfo> {
+  try {
+    return (await getModel(tag)).info;
+  } catch (err) {
+    if (!notFound(err) || bentoDir === undefined) throw err;
+    const { name, version } = splitExactTag(tag);
+    return readModelInfo(path.join(bentoDir, 'models', name, version));
+  }
+}
+
+async function modelLineage(tag: string, alias?: string, bentoDir?: string): Promise<ModelLineage> {
+  const info = await modelInfoOf(tag, bentoDir);
   const out: ModelLineage = { ...(alias ? { alias } : {}), tag: formatTag(info.name, info.version), creation_time: info.creation_time, metrics: info.metrics, missing: [] };
   let datasetTag: string | undefined;
   if (info.run === undefined) out.missing.push('run: the model records none (imported, or trained before runs were recorded)');
@@ -77,8 +91,8 @@ async function modelLineage(tag: string, alias?: string): Promise<ModelLineage> 
  */
 export async function lineage(tag: string): Promise<Lineage> {
   try {
-    const { info } = await getBento(tag);
-    const models = await Promise.all(info.models.map((m) => modelLineage(m.tag, m.alias)));
+    const { info, dir } = await getBento(tag);
+    const models = await Promise.all(info.models.map((m) => modelLineage(m.tag, m.alias, dir)));
     return { bento: { tag: formatTag(info.name, info.version), creation_time: info.creation_time }, models };
   } catch (err) {
     if (!notFound(err)) throw err;

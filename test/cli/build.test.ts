@@ -27,7 +27,9 @@ t.test('build, list, get, delete, export, import from the command line', async (
   t.equal(got.code, 0);
   const version = tag.split(':')[1]!;
   const onDisk = YAML.parse(await fs.readFile(path.join(home, 'bentos/activities_model', version, 'bento.yaml'), 'utf8'));
-  t.same(JSON.parse(got.stdout), onDisk, 'get -o json is the whole bento.yaml');
+  const { lineage, ...shown } = JSON.parse(got.stdout) as Record<string, unknown> & { lineage: { bento: { tag: string }; models: Array<{ tag: string }> } };
+  t.same(shown, onDisk, 'get -o json is the whole bento.yaml…');
+  t.same([lineage.bento.tag, lineage.models.map((m) => m.tag)], [tag, [`activities_regressor:${model.version}`]], '…and its lineage');
   const table = await bento(['list'], { home });
   t.match(table.stdout, new RegExp(`^TAG.*\\n${tag}\\s`, 'm'));
 

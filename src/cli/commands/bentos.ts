@@ -1,6 +1,7 @@
 /**
  * `bento list|get|delete|export|import`: flags → one call into the bento store → output.
  */
+import { lineage } from '../../bridge/lineage.js';
 import { BentoError } from '../../errors.js';
 import { deleteBento, getBento, listBentos } from '../../bento/bento-store.js';
 import { stringifyBentoInfo } from '../../bento/bento-yaml.js';
@@ -34,7 +35,7 @@ export const list: Command = {
 };
 
 export const get: Command = {
-  summary: "show one bento's bento.yaml (models, APIs, runtime, file digests)",
+  summary: "show one bento's bento.yaml (models, APIs, runtime, file digests); with -o json also its lineage",
   usage: 'get TAG [-o json]',
   help: 'TAG is name, name:latest, name:version or name:<unique version prefix>.',
   options: { ...OUTPUT_OPTION },
@@ -42,7 +43,8 @@ export const get: Command = {
   async run({ values, positionals }) {
     const format = outputFormat(values);
     const { info } = await getBento(positionals[0]!);
-    if (format === 'json') return json(info);
+    // JSON: bento.yaml and where it came from (bento → model → run → dataset version → code version)
+    if (format === 'json') return json({ ...info, lineage: await lineage(formatTag(info.name, info.version)) });
     process.stdout.write(stringifyBentoInfo(info));
   },
 };
