@@ -24,7 +24,7 @@ export { loadSession, runForest, type Session } from './onnx/session.js';
 export { DEFAULT_MODEL_LIMITS, modelLimits, type ModelLimits } from './onnx/limits.js';
 
 // models: the contract and the store
-export type { ModelInfo, TensorSpec, FeatureStats, ModelPreprocessing, PreprocessingRule } from './models/model-info.js';
+export type { ModelInfo, TensorSpec, FeatureStats, ModelPreprocessing, PreprocessingRule, PredictionReference } from './models/model-info.js';
 export { readModelInfo } from './models/model-yaml.js';
 export { rowsSignature } from './models/signature.js';
 export { saveModel, getModel, listModels, exportModel } from './models/model-store.js';
@@ -63,6 +63,8 @@ export { openApiDocument } from './builder/openapi.js';
 
 // runtime: serving
 export { createServer, type ServerOptions } from './runtime/server.js';
+export { computeDrift, chooseTest, DEFAULT_DRIFT_SETTINGS, KS_MAX_REFERENCE_ROWS, type DriftResult, type DriftReference, type CurrentData, type DriftSettings, type FeatureDrift, type QualityStats, type TestResult } from './runtime/monitoring/drift.js';
+export { ksTwoSample, wasserstein, normedWasserstein, jensenShannonDistance, jensenShannonDrift, psi } from './runtime/monitoring/stats.js';
 export { runBento } from './runtime/main.js';
 
 // containerize
