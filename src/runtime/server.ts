@@ -181,9 +181,14 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     // setImmediate, so one scheduled just before it fires just before the run. Measured from the call,
     // a busy loop (other bodies being parsed) would count as model cost and shed requests for nothing.
     let computeMs = Number.NaN;
+    let lagMs = 0;
     const call = async (rows: Rows): Promise<Float32Array> => {
-      let began = performance.now();
-      setImmediate(() => (began = performance.now()));
+      const called = performance.now();
+      let began = called;
+      setImmediate(() => {
+        began = performance.now();
+        lagMs = 0.8 * lagMs + 0.2 * (began - called);
+      });
       const out = await runners[alias]!.run(rows.data, rows.count, rows.width);
       computeMs = performance.now() - began;
       metrics.observeInference(alias, computeMs / 1000);
@@ -197,7 +202,9 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
         maxBatchSize: def.max_batch_size,
         maxLatencyMs: def.max_latency_ms,
         onBatch: (n) => metrics.observeBatch(def.route, n),
-        costOf: (_rows, wallMs) => (Number.isFinite(computeMs) ? Math.min(computeMs, wallMs) : wallMs),
+        // The cost to learn: the model's own time plus the event-loop lag now (smoothed), so the time a
+        // batch waits for a busy loop counts, but a passing spike of it (a big body parsed) does not stick.
+        costOf: (_rows, wallMs) => (Number.isFinite(computeMs) ? Math.min(wallMs, computeMs + lagMs) : wallMs),
       });
       infer = (rows, cancel, since, ownMs) => batcher.submit(rows, cancel, since, ownMs);
       sizeBudgetMs = (rows) => batcher.sizeBudgetMs(rows);

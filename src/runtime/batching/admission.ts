@@ -2,6 +2,10 @@
  * Admission control at the door. `check()` runs before a request's body is read (Node has one thread, and
  * under overload the time lost is parsing bodies of requests that would be shed anyway); `enter()` takes a
  * slot once the body has arrived, so a client trickling its body holds no slot (the body timeout ends it).
+ * Under overload (the adaptive limit below max_concurrency) the door also counts the requests it let in
+ * during the last 100–200 ms whose bodies are still being read: they are parsing work already accepted,
+ * and not counting them let a backlog of bodies build up in front of the model (answers took seconds).
+ * Older ones stop counting, so slow uploads never block the door.
  * A request is turned away when
  *   - `max_concurrency` API requests are already in flight (429), or
  *   - more are in flight than the adaptive limit (503). The limit follows the latency of the answered
@@ -30,6 +34,10 @@ export class Admission {
   private answered = 0;
   private peak = 0;
   private reachedLimit = false;
+  /** Requests let in at the door whose bodies are still being read, in this interval and the one before. */
+  private arrivingNow = 0;
+  private arrivingBefore = 0;
+  private tick = 0;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -51,10 +59,24 @@ export class Admission {
     if (this.inFlight >= this.maxConcurrency) {
       throw new BentoError('TOO_MANY_REQUESTS', `${this.inFlight} requests are in flight, the most this server takes at once; retry later`);
     }
-    if (this.inFlight >= this.limit) {
+    const busy = this.limit < this.maxConcurrency ? this.inFlight + this.arrivingNow + this.arrivingBefore : this.inFlight;
+    if (busy >= this.limit) {
       this.reachedLimit = true;
-      throw new ShedError(`overloaded: ${this.inFlight} requests in flight already take this server's latency budget; retry in 1 s`, 1);
+      throw new ShedError(`overloaded: ${busy} requests in flight already take this server's latency budget; retry in 1 s`, 1);
     }
+  }
+
+  /** Checks a request at the door and counts it as arriving; the mark goes to `arrived` once its body is read. */
+  door(): number {
+    this.check();
+    this.arrivingNow++;
+    return this.tick;
+  }
+
+  /** The body of a request let in at interval `mark` has arrived (or it ended): it no longer counts as arriving. */
+  arrived(mark: number): void {
+    if (mark === this.tick) this.arrivingNow--;
+    else if (mark === this.tick - 1) this.arrivingBefore--;
   }
 
   /** Admits a request (takes a slot), or throws the error to answer it with. */
@@ -91,5 +113,8 @@ export class Admission {
     this.answered = 0;
     this.peak = this.inFlight;
     this.reachedLimit = false;
+    this.arrivingBefore = this.arrivingNow;
+    this.arrivingNow = 0;
+    this.tick++;
   }
 }

@@ -131,6 +131,9 @@ export class Batcher {
     const deadline = Math.min(now, since ?? now) + this.maxLatencyMs + Math.max(0, ownMs) + this.sizeBudgetMs(rows.count);
     this.noteArrival(now);
 
+    // Its whole budget already spent before it got here (waiting to be read and parsed): answering it
+    // would only make it later still.
+    if (now > deadline) return Promise.reject(this.shed(`it waited past its ${this.maxLatencyMs} ms budget before reaching the model`));
     // Shed now rather than buffer: only when something is ahead, or a lone huge request could never run.
     const ahead = this.busy || this.queue.length > 0;
     if (ahead && this.queued + rows.count > this.maxQueueRows) {

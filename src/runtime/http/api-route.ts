@@ -32,8 +32,12 @@ export interface ApiRouteOptions {
   observe?: (rows: Rows, outputs: Float32Array, body: unknown, requestId: string) => void;
 }
 
-/** Each request's own work in ms, for its admission budget. */
-const ownWork = new WeakMap<object, number>();
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The admission interval an API request was let in at the door (Admission.door). */
+    doorMark: number;
+  }
+}
 
 /**
  * JSON numbers beyond float32 (|x| > 3.4e38) would reach the model as ±Infinity: refused, naming the
@@ -54,6 +58,7 @@ function checkFinite(rows: Rows, features: readonly string[]): void {
 export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void {
   const { def, ctx } = o;
   const features = ctx.models[def.model]?.info.features ?? [];
+  if (!app.hasRequestDecorator('doorMark')) app.decorateRequest('doorMark', -1);
   // Bytes per row of this API's bodies (a moving average): at the door, before the body is read, a
   // request's size in rows is guessed from its Content-Length, and its budget with it.
   let bytesPerRow = 0;
@@ -74,21 +79,7 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
         try {
           if (!o.readiness.ready) throw o.readiness.error();
           if (o.congested(doorBudget(request.headers['content-length']))) throw new ShedError('overloaded: the requests already waiting fill the latency budget; retry in 1 s', 1);
-          o.admission.check();
-          done();
-        } catch (err) {
-          done(err as Error);
-        }
-      },
-      // The slot is taken once the body has arrived: a client trickling its body holds none.
-      preValidation: (request, reply, done) => {
-        // Gone while its body arrived: its 'close' has passed, so it must not take a slot it would never give back.
-        if (reply.raw.destroyed) return done();
-        try {
-          o.admission.enter();
-          // 'close' comes once per response, answered or not: a client that goes away before its
-          // answer gets no onResponse, and must not keep its slot.
-          reply.raw.once('close', () => o.admission.leave(reply.elapsedTime, budgetMs + (ownWork.get(request) ?? 0)));
+          request.doorMark = o.admission.door();
           done();
         } catch (err) {
           done(err as Error);
@@ -102,6 +93,15 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
       },
     },
     async (request, reply) => {
+      // The slot is taken once the body has arrived (and passed validation): a client trickling its body holds none.
+      o.admission.arrived(request.doorMark);
+      // Gone while its body arrived: its 'close' has passed, so it must not take a slot it would never give back.
+      if (reply.raw.destroyed) throw new BentoError('BAD_REQUEST', 'the client went away');
+      o.admission.enter();
+      let own = 0;
+      // 'close' comes once per response, answered or not: a client that goes away before its answer gets
+      // no onResponse, and must not keep its slot.
+      reply.raw.once('close', () => o.admission.leave(reply.elapsedTime, budgetMs + own));
       const body = request.body;
       return o.traffic.run(async (cancel) => {
         const rows = def.preprocess(body, ctx);
@@ -118,7 +118,7 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
         // budget: a bulk request is not shed for being big while it can be answered in time.
         const now = performance.now();
         const parsed = request.bodyArrivedAt > 0 ? now - request.bodyArrivedAt : 0;
-        ownWork.set(request, parsed + o.sizeBudgetMs(rows.count));
+        own = parsed + o.sizeBudgetMs(rows.count);
         // The latency budget counts from the request's arrival, not from the end of its parsing.
         const outputs = await o.infer(rows, cancel, now - reply.elapsedTime, parsed);
         const answer = def.postprocess ? await def.postprocess(outputs, body, ctx) : Array.from(outputs);
