@@ -246,7 +246,11 @@ async function faults(entry: string, one: string): Promise<void> {
       const t1 = performance.now();
       const statuses = await Promise.all(
         bulk.map((body) =>
-          fetch(predictUrl, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' }, body }).then(async (r) => (await r.arrayBuffer(), r.status)),
+          fetch(predictUrl, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' }, body }).then(async (r) => {
+            const text = await r.text();
+            if (r.status !== 200) console.log(`   ${r.status}: ${text.slice(0, 160)}`);
+            return r.status;
+          }),
         ),
       );
       const all = statuses.every((x) => x === 200);

@@ -182,12 +182,17 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     // a busy loop (other bodies being parsed) would count as model cost and shed requests for nothing.
     let computeMs = Number.NaN;
     let lagMs = 0;
+    let lagAt = 0;
     const call = async (rows: Rows): Promise<Float32Array> => {
       const called = performance.now();
       let began = called;
       setImmediate(() => {
         began = performance.now();
-        lagMs = 0.8 * lagMs + 0.2 * (began - called);
+        // A moving average that forgets with time (half-life ~140 ms): a lag seen before a quiet spell
+        // says nothing about now.
+        const keep = 0.8 * Math.exp((lagAt - began) / 200);
+        lagMs = keep * lagMs + (1 - keep) * (began - called);
+        lagAt = began;
       });
       const out = await runners[alias]!.run(rows.data, rows.count, rows.width);
       computeMs = performance.now() - began;
