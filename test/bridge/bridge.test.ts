@@ -38,6 +38,9 @@ t.test('the loop through the bridge: auth, new data, retrain behind the gate, li
 
   let b: RunningBridge = await startBridge(project, home, { token: TOKEN });
   t.teardown(() => b.kill('SIGKILL'));
+  // `bento train` stored the file it trained on as a dataset version
+  const trainedOn = (await b.call('/data')).body;
+  t.match(trainedOn, [{ tag: /^data:[0-9a-f]{16}$/, rows: 1000 }], 'bento train recorded its data as a version');
 
   // authentication
   t.equal((await b.call('/runs', { token: null })).status, 401, 'no token: 401');
@@ -71,13 +74,14 @@ t.test('the loop through the bridge: auth, new data, retrain behind the gate, li
   t.equal(badJson.status, 400);
   t.ok(badJson.body.details.every((d: any) => d.path === 'row 1'));
   t.equal((await b.call('/data', { body: '[{"a":', type: 'application/json' })).status, 400, 'broken JSON: 400');
-  t.same((await b.call('/data')).body, [], 'no version was written');
-  t.notOk(existsSync(path.join(home, 'datasets')) && (await fs.readdir(path.join(home, 'datasets'))).length > 0);
+  t.same((await b.call('/data')).body, trainedOn, 'no version was written');
+  t.same(await fs.readdir(path.join(home, 'datasets', 'data')), [trainedOn[0].tag.split(':')[1]], 'not even a partial one');
 
-  // new data → a version → retrain: the gate passes (the same data makes as good a model), a new bento is built
-  const added = await b.call('/data', { body: DATA, type: 'text/csv' });
-  t.equal(added.status, 201, JSON.stringify(added.body));
-  t.match(added.body, { tag: /^data:[0-9a-f]{16}$/, created: true, rows: 1000 });
+  // data → a version → retrain: the gate passes (the same data makes as good a model), a new bento is built.
+  // The same bytes again are the version training stored: content-addressed, nothing new is written.
+  const added = await b.call('/data?mode=replace', { body: DATA, type: 'text/csv' });
+  t.equal(added.status, 200, JSON.stringify(added.body));
+  t.match(added.body, { tag: trainedOn[0].tag, created: false, rows: 1000 });
   const queued = await b.call('/retrain', { body: JSON.stringify({ tolerance: 0.05 }) });
   t.equal(queued.status, 202);
   const done = await waitJob(b, queued.body.id);
