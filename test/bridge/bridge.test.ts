@@ -1,4 +1,4 @@
-import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { trainValidationTestSplit } from '../../src/pipeline/split.js';
