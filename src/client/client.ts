@@ -11,7 +11,7 @@
  *   const quality = await client.predict([{ rooms: 3, area: 80 }]); // typed as the API's output
  *   await client.close();
  */
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { AbortedError, BentoClientError, ConnectionError, ServerError, TimeoutError } from './errors.js';
 import { DEFAULT_RETRY, RETRY_STATUS, retryDelay, type RetryOptions } from './retry.js';
 
@@ -72,6 +72,8 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
 /** The client without its API methods; `BentoClient` (below) is this with them. */
 export class BentoClientBase {
   readonly url: URL;
+  /** The URL's path, prefixed to every route (a service behind a path prefix). */
+  private readonly base: string;
   private readonly pool: Pool;
   private readonly timeoutMs: number;
   private readonly retry: RetryOptions;
@@ -81,6 +83,7 @@ export class BentoClientBase {
 
   constructor(url: string | URL, opts: ClientOptions = {}) {
     this.url = new URL(url);
+    this.base = this.url.pathname.replace(/\/+$/, '');
     this.pool = new Pool(this.url.origin, { connections: opts.connections ?? 16, pipelining: 1 });
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
@@ -136,16 +139,10 @@ export class BentoClientBase {
       let failure: BentoClientError;
       let retryAfter: string | undefined;
       try {
-        const res = await this.pool.request({
-          path: this.path(route),
-          method,
-          headers,
-          ...(body !== undefined ? { body } : {}),
-          ...(opts.signal ? { signal: opts.signal } : {}),
-          // undici's own timers bound the call: no AbortController per request
-          headersTimeout: left,
-          bodyTimeout: left,
-        });
+        // undici's own timers bound the call: no AbortController per request
+        const request: Dispatcher.RequestOptions = { path: this.base + route, method, headers, body, headersTimeout: left, bodyTimeout: left };
+        if (opts.signal) request.signal = opts.signal;
+        const res = await this.pool.request(request);
         const text = await res.body.text();
         if (res.statusCode >= 200 && res.statusCode < 300) return text;
         failure = serverError(res.statusCode, text, res.headers);
@@ -176,8 +173,7 @@ export class BentoClientBase {
   }
 
   private path(route: string): string {
-    const base = this.url.pathname.replace(/\/+$/, '');
-    return `${base}${route}`;
+    return this.base + route;
   }
 
   /** An API's route, found once in the server's /docs.json (operationId = API name), else `/<name>`. */
