@@ -60,6 +60,8 @@ export interface Prometheus {
   log(): string;
   /** Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its config and TSDB. */
   stop(): Promise<void>;
+  /** `/api/v1/<p>`'s data; throws with Prometheus' error. */
+  api<T = any>(p: string): Promise<T>;
 }
 
 /**
@@ -77,11 +79,19 @@ export async function startPrometheus(job: string, target: string, readyMs = 15_
       scrape_configs: [{ job_name: job, metrics_path: '/metrics', static_configs: [{ targets: [target] }] }],
     }),
   );
+  return runPrometheus(dir, config, readyMs);
+}
+
+/**
+ * Runs Prometheus on `configFile` with its TSDB in `dir` (removed by `stop()`, with everything else in it),
+ * on a free port, and waits (at most `readyMs`) until it reports ready.
+ */
+export async function runPrometheus(dir: string, configFile: string, readyMs = 15_000): Promise<Prometheus> {
   const port = await freePort();
   const child = spawn(
     'prometheus',
     [
-      `--config.file=${config}`,
+      `--config.file=${configFile}`,
       `--storage.tsdb.path=${path.join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
@@ -105,9 +115,9 @@ export async function startPrometheus(job: string, target: string, readyMs = 15_
   };
 
   const url = `http://127.0.0.1:${port}`;
-  const api = async (p: string): Promise<any> => {
-    const res = await fetch(`${url}${p}`);
-    const body = (await res.json()) as { status: string; data: unknown; error?: string };
+  const api = async <T = any>(p: string): Promise<T> => {
+    const res = await fetch(`${url}/api/v1/${p}`);
+    const body = (await res.json()) as { status: string; data: T; error?: string };
     if (body.status !== 'success') throw new Error(`Prometheus ${p}: ${body.error ?? res.status}`);
     return body.data;
   };
@@ -127,8 +137,9 @@ export async function startPrometheus(job: string, target: string, readyMs = 15_
     url,
     log: () => log,
     stop,
+    api,
     async query(expr) {
-      const data = await api(`/api/v1/query?query=${encodeURIComponent(expr)}`);
+      const data = await api(`query?query=${encodeURIComponent(expr)}`);
       if (data.resultType === 'scalar') return [{ metric: {}, value: Number(data.result[1]) }];
       return (data.result as Array<{ metric: Record<string, string>; value: [number, string] }>).map((s) => ({
         metric: s.metric,
@@ -136,7 +147,7 @@ export async function startPrometheus(job: string, target: string, readyMs = 15_
       }));
     },
     async targets() {
-      return (await api('/api/v1/targets?state=active')).activeTargets as Target[];
+      return (await api('targets?state=active')).activeTargets as Target[];
     },
   };
 }
