@@ -29,6 +29,10 @@ export function resolveFlags(
   const port = resolvePort(given.port, env);
   const workers = given.workers === undefined ? os.availableParallelism() : wholeNumber(given.workers);
   if (!Number.isInteger(workers) || workers < 1) throw new BentoError('BAD_ARGUMENT', `--workers must be a whole number ≥ 1, not "${given.workers}"`);
+  // Without --production one process serves: a worker count would be silently ignored.
+  if (given.workers !== undefined && given.production !== true) {
+    throw new BentoError('BAD_ARGUMENT', `--workers ${given.workers} needs --production (without it one process serves)`);
+  }
   return {
     port,
     host: given.host ?? env.BENTOML_HOST ?? '0.0.0.0',

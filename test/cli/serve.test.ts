@@ -86,7 +86,9 @@ t.test('a port or worker count that is not a whole decimal number is refused, no
     t.throws(() => resolveFlags({}, env), { code: 'BAD_ARGUMENT', message: /must be a port number/ }, JSON.stringify(env));
   }
   t.throws(() => resolveFlags({ workers: '' }, {}), { code: 'BAD_ARGUMENT', message: /--workers must be a whole number/ });
-  t.equal(resolveFlags({ port: '0', workers: '2' }, {}).port, 0, 'port 0 (any free port) stays allowed');
+  t.equal(resolveFlags({ port: '0', workers: '2', production: true }, {}).port, 0, 'port 0 (any free port) stays allowed');
+  t.throws(() => resolveFlags({ workers: '2' }, {}), { code: 'BAD_ARGUMENT', message: '--workers 2 needs --production (without it one process serves)' }, 'not silently ignored');
+  t.same(resolveFlags({ workers: '2', production: true }, {}).workers, 2);
 });
 
 t.test('an unknown tag is a clear error', { timeout: 60_000 }, async (t) => {

@@ -117,6 +117,10 @@ t.test('the activities API', async (t) => {
     const ui = await get(`${s.url}/docs`);
     t.equal(ui.status, 200);
     t.match(ui.text, /swagger/i);
+    const root = await fetch(`${s.url}/`, { redirect: 'manual' });
+    t.equal(root.status, 302, 'the service\'s address leads to its docs');
+    t.equal(root.headers.get('location'), '/docs');
+    t.match((await get(`${s.url}/`)).text, /swagger/i, 'followed, it is Swagger UI');
     const doc = await get(`${s.url}/docs.json`);
     t.equal(doc.status, 200);
     t.match(doc.body.openapi, /^3\./);

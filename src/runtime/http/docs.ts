@@ -42,6 +42,8 @@ export async function registerDocs(app: FastifyInstance, opts: DocsOptions): Pro
     },
   });
   app.get('/docs.json', { schema: { hide: true } }, async () => app.swagger());
+  // As BentoML: a browser opening the service's address lands on its API docs.
+  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
   const dir = findSwaggerUiDir(opts.swaggerUiDir);
   if (dir) {
     // Given explicitly so the plugin does not read it from next to its own (possibly bundled) code.
