@@ -12,6 +12,7 @@ import type { ServiceDefinition } from '../sdk/index.js';
 import type { ModelInfo } from '../models/model-info.js';
 import type { ServeFlags } from '../runtime/args.js';
 import { launch } from '../runtime/cluster/launch.js';
+import { serverLogger } from '../runtime/cluster/log.js';
 import { createServer } from '../runtime/server.js';
 
 type ProjectModels = Record<string, { info: ModelInfo; onnxPath: string }>;
@@ -52,7 +53,7 @@ export async function serveProject(projectDir: string, flags: ServeFlags): Promi
         service: svc,
         models,
         version: 'dev',
-        logger: { level: process.env.BENTO_LOG_LEVEL ?? 'info' },
+        logger: serverLogger(),
         intraOpNumThreads: production ? 1 : undefined,
         swaggerUiDir: swaggerUiDir(),
         clusterMetrics: production,

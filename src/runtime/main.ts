@@ -11,6 +11,7 @@ import type { ServiceDefinition } from '../sdk/index.js';
 import { parseServeArgs } from './args.js';
 import { applyBentoSettings, applyEnvs, readBento } from './load-bento.js';
 import { launch } from './cluster/launch.js';
+import { serverLogger } from './cluster/log.js';
 import { createServer } from './server.js';
 
 export interface RunBentoOptions {
@@ -40,7 +41,7 @@ export async function runBento(svc: ServiceDefinition | (() => ServiceDefinition
           service,
           models: bento.models,
           version: bento.info.version,
-          logger: { level: process.env.BENTO_LOG_LEVEL ?? 'info' },
+          logger: serverLogger(),
           bentoDir: opts.bentoDir,
           onnxruntimeVersion: bento.info.runtime?.onnxruntime_node,
           intraOpNumThreads: production ? 1 : undefined,

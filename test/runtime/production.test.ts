@@ -122,3 +122,16 @@ t.test('--production with 2 workers', { timeout: 60_000 }, async (t) => {
     t.same(await s.exited, { code: 0, signal: null }, 'the primary exits 0');
   });
 });
+
+t.test('a server whose stdout nobody reads any more (its parent was killed) still stops on SIGTERM', { timeout: 60_000 }, async (t) => {
+  for (const extra of [[], ['--production', '--workers', '1']]) {
+    const s = await spawnServer(process.execPath, [entry, ...extra, '--port', '0', '--host', '127.0.0.1']);
+    await waitForStatus(`${s.url}/readyz`);
+    s.child.stdout!.destroy(); // the reading end goes away: every log line now fails with EPIPE
+    await new Promise((r) => setTimeout(r, 200));
+    s.child.kill('SIGTERM');
+    // bounded by the test's timeout: before, pino's exit flush retried the failed write forever
+    const { code, signal } = await s.exited;
+    t.same({ code, signal }, { code: 0, signal: null }, `${extra.join(' ') || 'one process'}: exit 0 after SIGTERM ${s.stderr()}`);
+  }
+});
