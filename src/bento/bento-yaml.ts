@@ -10,7 +10,7 @@ import YAML from 'yaml';
 import { BentoError } from '../errors.js';
 import { resolveApiSettings, resolveTraffic } from '../sdk/index.js';
 import { isInsidePath, verifyTree } from '../store/digest.js';
-import { readInfoFileSync } from '../store/info-file.js';
+import { isMap, parseInfoYaml, readInfoFileSync } from '../store/info-file.js';
 import { treeFingerprint, verifyTreeSync, type Scope } from '../store/verify-sync.js';
 import type { InfoCodec } from '../store/store.js';
 import { MAX_TAG_PART, NAME_RE, splitExactTag, VERSION_RE } from '../store/tag.js';
@@ -21,7 +21,6 @@ const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 type Bad = (field: string, why: string) => BentoError;
 
-const isMap = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 // Values that end up on one line of a Dockerfile or an environment: a newline there would start another instruction.
 const ONE_LINE = /^[^\n\r\0]*$/;
@@ -124,13 +123,7 @@ export function checkBentoInfo(data: unknown, label: string): BentoInfo {
 
 /** Parses bento.yaml text (`file` names it in errors) and checks it. */
 export function parseBentoInfo(text: string, file: string): BentoInfo {
-  let data: unknown;
-  try {
-    data = YAML.parse(text);
-  } catch (err) {
-    throw new BentoError('BAD_ARCHIVE', `${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
-  return checkBentoInfo(data, file);
+  return checkBentoInfo(parseInfoYaml(text, file, 'BAD_ARCHIVE'), file);
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import YAML from 'yaml';
 import { BentoError } from '../errors.js';
+import { isMap, parseInfoYaml } from '../store/info-file.js';
 import type { InfoCodec } from '../store/store.js';
 import { NAME_RE, VERSION_RE } from '../store/tag.js';
 import type { FeatureStats } from '../pipeline/reference.js';
@@ -63,7 +64,6 @@ export interface DatasetInfo {
   parent?: string;
 }
 
-const isMap = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /** Checks parsed dataset.yaml data (`file` names it in errors); BAD_DATA naming the field. */
 export function checkDatasetInfo(data: unknown, file: string): DatasetInfo {
@@ -84,13 +84,7 @@ export function checkDatasetInfo(data: unknown, file: string): DatasetInfo {
 /** The dataset store's codec for dataset.yaml. */
 export const datasetInfoCodec: InfoCodec<DatasetInfo> = {
   parse(text, file) {
-    let data: unknown;
-    try {
-      data = YAML.parse(text);
-    } catch (err) {
-      throw new BentoError('BAD_DATA', `${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
-    }
-    return checkDatasetInfo(data, file);
+    return checkDatasetInfo(parseInfoYaml(text, file, 'BAD_DATA'), file);
   },
   stringify: (info) => YAML.stringify(info, { lineWidth: 0, aliasDuplicateObjects: false }),
 };

@@ -6,7 +6,7 @@ import YAML from 'yaml';
 import { BentoError } from '../errors.js';
 import { checkPreprocessing } from './preprocessing.js';
 import { isInsidePath } from '../store/digest.js';
-import { readInfoFileSync } from '../store/info-file.js';
+import { isMap, parseInfoYaml, readInfoFileSync } from '../store/info-file.js';
 import type { InfoCodec } from '../store/store.js';
 import { NAME_RE, VERSION_RE } from '../store/tag.js';
 import type { ModelInfo, TensorSpec } from './model-info.js';
@@ -16,7 +16,6 @@ export const MODEL_INFO_FILE = 'model.yaml';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
-const isMap = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 function checkTensors(x: unknown, field: string, bad: (field: string, why: string) => BentoError): TensorSpec[] {
   if (!Array.isArray(x) || x.length === 0) throw bad(field, 'is not a list of tensors');
@@ -61,13 +60,7 @@ export function checkModelInfo(data: unknown, label: string): ModelInfo {
 
 /** Parses model.yaml text (`file` names it in errors) and checks it. */
 export function parseModelInfo(text: string, file: string): ModelInfo {
-  let data: unknown;
-  try {
-    data = YAML.parse(text);
-  } catch (err) {
-    throw new BentoError('BAD_MODEL', `${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
-  return checkModelInfo(data, file);
+  return checkModelInfo(parseInfoYaml(text, file, 'BAD_MODEL'), file);
 }
 
 /** model.yaml text: plain data (no YAML anchors), long lines kept whole. */

@@ -4,9 +4,9 @@
  * model whose rules cannot be applied; `src/pipeline/rules.ts` applies them.
  */
 import { BentoError } from '../errors.js';
+import { isMap } from '../store/info-file.js';
 import type { ModelPreprocessing, PreprocessingRule } from './model-info.js';
 
-const isMap = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isName = (x: unknown): x is string => typeof x === 'string' && x.length > 0;
 
 /** The rule kinds and the keys each one takes (its own key first). */

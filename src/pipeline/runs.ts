@@ -12,6 +12,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { BentoError } from '../errors.js';
 import { bentoHome } from '../store/home.js';
+import { parseInfoYaml } from '../store/info-file.js';
 import { Store, type InfoCodec, type Stored } from '../store/store.js';
 import { digestTree } from '../store/digest.js';
 import { formatTag, NAME_RE } from '../store/tag.js';
@@ -80,13 +81,7 @@ export interface RunInfo {
 
 const runCodec: InfoCodec<RunInfo> = {
   parse(text, file) {
-    let d: unknown;
-    try {
-      d = YAML.parse(text);
-    } catch (err) {
-      throw new BentoError('BAD_CONFIG', `${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
-    }
-    const r = d as Partial<RunInfo> | null;
+    const r = parseInfoYaml(text, file, 'BAD_CONFIG') as Partial<RunInfo> | null;
     if (!r || typeof r !== 'object' || typeof r.name !== 'string' || typeof r.version !== 'string' || typeof r.metrics !== 'object' || !Array.isArray(r.cv_results)) {
       throw new BentoError('BAD_CONFIG', `${file} is not a run record (name, version, metrics, cv_results)`);
     }
