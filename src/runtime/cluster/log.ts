@@ -29,18 +29,6 @@ export function logLine(level: keyof typeof LEVELS, msg: string, extra: Record<s
   stdoutLog.write(JSON.stringify({ level: LEVELS[level], time: Date.now(), pid: process.pid, role: 'primary', ...extra, msg }) + '\n');
 }
 
-/**
- * Runs a logging call and ignores its failure: a shutdown must go on when the log cannot be written (a
- * server whose parent was killed keeps a stdout pipe nobody reads, and writing to it fails with EPIPE).
- */
-export function quietly(log: () => void): void {
-  try {
-    log();
-  } catch {
-    // nothing to report it to
-  }
-}
-
 /** The Fastify logger options of a served bento or project: `BENTO_LOG_LEVEL` (default info), to stdoutLog. */
 export function serverLogger(): { level: string; stream: typeof stdoutLog } {
   return { level: process.env.BENTO_LOG_LEVEL ?? 'info', stream: stdoutLog };

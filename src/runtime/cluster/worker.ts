@@ -14,7 +14,6 @@ import type { FastifyInstance } from 'fastify';
 import { answerPrimary } from './cluster-metrics.js';
 import { CONNECTION, TAKEN } from './dealer.js';
 import { listenError } from './listen-error.js';
-import { quietly } from './log.js';
 
 export const READY = 'bento:ready';
 export const DRAINING = 'bento:draining';
@@ -38,25 +37,24 @@ export async function runWorker(app: FastifyInstance, opts: WorkerOptions): Prom
     if (draining) return;
     draining = true;
     if (inCluster) send({ type: DRAINING }); // the primary deals no more connections here
-    // The drain first, the log lines after and quietly: a log that cannot be written (a parent that died
-    // left a stdout nobody reads) must not leave the process serving after a SIGTERM.
+    // The drain first, the log lines after.
     app.bento.readiness.state = 'stopping';
     const force = setTimeout(() => {
-      quietly(() => app.log.error(`requests still in flight after the ${opts.graceMs} ms grace period; exiting`));
+      app.log.error(`requests still in flight after the ${opts.graceMs} ms grace period; exiting`);
       process.exit(1);
     }, opts.graceMs);
     force.unref();
     app.close().then(
       () => {
-        quietly(() => app.log.info('shut down cleanly'));
+        app.log.info('shut down cleanly');
         process.exit(0);
       },
       (err: unknown) => {
-        quietly(() => app.log.error({ err }, 'error while shutting down'));
+        app.log.error({ err }, 'error while shutting down');
         process.exit(1);
       },
     );
-    quietly(() => app.log.info({ reason: why }, 'shutting down: finishing the requests in flight'));
+    app.log.info({ reason: why }, 'shutting down: finishing the requests in flight');
   };
   process.on('SIGTERM', () => drain('SIGTERM'));
   process.on('SIGINT', () => drain('SIGINT'));
