@@ -109,7 +109,7 @@ export interface CompareOptions {
  * `bento models compare A B [--data FILE]`.
  *
  * @example
- *   const e = await compareModels({ models: ['activities_regressor:1m8q', 'activities_regressor:1m8r'], data: 'new.csv' });
+ *   const e = await compareModels({ models: ['houses_regressor:1m8q', 'houses_regressor:1m8r'], data: 'new.csv' });
  */
 export async function compareModels(opts: CompareOptions): Promise<Evaluation & { data: string }> {
   if (opts.models.length < 2) throw new BentoError('BAD_ARGUMENT', 'compare needs two models or more');

@@ -86,7 +86,7 @@ async function modelLineage(tag: string, alias?: string, bentoDir?: string): Pro
  * The lineage of a bento tag (each model it pins), else of a model tag.
  *
  * @example
- *   const l = await lineage('activities_model:latest');
+ *   const l = await lineage('houses_model:latest');
  *   l.models[0].dataset?.tag // 'data:ec7dfae1a153609a'
  */
 export async function lineage(tag: string): Promise<Lineage> {

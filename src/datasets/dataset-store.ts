@@ -54,7 +54,7 @@ export type AddedDataset = StoredDataset & { created: boolean; tag: string };
  * nothing is written.
  *
  * @example
- *   const { tag, created } = await addDataset({ bytes: await readFile('DATA.csv'), name: 'activities', schema, source: 'DATA.csv' });
+ *   const { tag, created } = await addDataset({ bytes: await readFile('DATA.csv'), name: 'houses', schema, source: 'DATA.csv' });
  */
 export async function addDataset(input: AddDatasetInput): Promise<AddedDataset> {
   if (!NAME_RE.test(input.name)) throw new BentoError('BAD_TAG', `invalid dataset name "${input.name}": lowercase letters, digits, ".", "_" or "-", starting and ending with a letter or digit`);

@@ -65,7 +65,7 @@ export interface AddRowsInput {
  * Bad rows → BAD_DATA whose details list `row N` (1-based, of the rows given) and why; nothing is written.
  *
  * @example
- *   await addRows({ name: 'data', rows: { records: [{ 'Distance (km)': 3, … }] }, schema, source: 'bridge' });
+ *   await addRows({ name: 'data', rows: { records: [{ rooms: 3, … }] }, schema, source: 'bridge' });
  */
 export async function addRows(input: AddRowsInput): Promise<AddedDataset> {
   const parent = input.mode === 'replace' ? undefined : (await listDatasets(input.name))[0];

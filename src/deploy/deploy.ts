@@ -4,7 +4,7 @@
  * and renamed into place, so an interrupted deploy leaves no half-written bundle.
  *
  * @example
- *   await deploy({ bento: 'activities_model:latest', target: 'compose', out: 'deploy/' });
+ *   await deploy({ bento: 'houses_model:latest', target: 'compose', out: 'deploy/' });
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
