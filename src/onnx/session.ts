@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as OrtModule from 'onnxruntime-node';
 import { BentoError } from '../errors.js';
+import type { Feed, ModelOutput } from './tensors.js';
 
 /** The onnxruntime-node module (or a stand-in with the same shape, as tests inject). */
 export type Ort = typeof OrtModule;
@@ -118,6 +119,14 @@ export class Session {
     const output = session.outputNames[0];
     if (!input || !output) throw new BentoError('BAD_MODEL', `${where} has no input or no output`);
     return new Session(ort, session, input, output);
+  }
+
+  /**
+   * Runs the model on named inputs (see Feed) and answers the requested outputs (default: all) by name.
+   * Contract for handler APIs and the Open Inference Protocol; implemented with issue 11's "any model".
+   */
+  async runFeeds(_feeds: Record<string, Feed>, _outputs?: string[]): Promise<Record<string, ModelOutput>> {
+    throw new BentoError('INTERNAL', 'Session.runFeeds is not implemented yet');
   }
 
   /**

@@ -167,7 +167,16 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   // Models: runners are filled in by the background load; routes answer NOT_READY until then.
   const runners: Record<string, Session> = {};
   const handles: Record<string, ModelHandle> = {};
-  for (const [alias, m] of Object.entries(opts.models)) handles[alias] = { info: m.info };
+  for (const [alias, m] of Object.entries(opts.models)) {
+    handles[alias] = {
+      info: m.info,
+      run: (feeds, outputs) => {
+        const runner = runners[alias];
+        if (!runner) return Promise.reject(readiness.error());
+        return runner.runFeeds(feeds, outputs);
+      },
+    };
+  }
   const ctx: ApiContext = { models: handles };
   const traffic = new Traffic(svc.traffic.timeout);
   // One admission per process: the APIs share its CPU.

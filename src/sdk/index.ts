@@ -11,6 +11,7 @@
  *   });
  */
 import type { ModelInfo } from '../models/model-info.js';
+import type { Feed, ModelOutput } from '../onnx/tensors.js';
 import { BATCHING_KEYS, checkKnownKeys, configError, resolveApiSettings, resolveMonitoring, resolveTraffic, type BatchingOptions, type MonitoringInput, type MonitoringOptions, type TrafficOptions } from './settings.js';
 
 export {
@@ -35,9 +36,21 @@ export {
 /** A JSON Schema (draft 2020-12 subset that ajv and OpenAPI 3.1 both understand). */
 export type JSONSchema = Record<string, unknown>;
 
+export type { Feed, ModelOutput, NestedArray, TensorData, TensorType, TensorValue } from '../onnx/tensors.js';
+
 /** What an API's code sees of a model at serving time. */
 export interface ModelHandle {
   info: ModelInfo;
+  /**
+   * Runs the model on named inputs and answers the requested outputs (default: all) by name. Inputs are
+   * checked against the model's signature (names, element types, ranks, fixed dimensions): a mismatch is
+   * INVALID_INPUT naming the input.
+   *
+   * @example
+   *   const out = await ctx.models.classifier.run({ input: [[5.1, 3.5, 1.4, 0.2]] });
+   *   const labels = Array.from((out.label as TensorValue).data as BigInt64Array, Number);
+   */
+  run(feeds: Record<string, Feed>, outputs?: string[]): Promise<Record<string, ModelOutput>>;
 }
 
 export interface ApiContext {

@@ -58,12 +58,12 @@ t.test('broken stored rules are BAD_MODEL, answered 500 by recordsToRows', async
   bad({ ...trained, fill: {} }, /preprocessing\/fill has no value for "area"/);
   const info = { features: ['rooms', 'area'], preprocessing: { ...trained, fill: {} } };
   const pre = recordsToRows('regressor');
-  t.throws(() => pre([{ rooms: 1, area: 2 }], { models: { regressor: { info: info as never } } }), { code: 'INTERNAL' });
+  t.throws(() => pre([{ rooms: 1, area: 2 }], { models: { regressor: { info: info as never, run: () => Promise.reject(new Error('not used')) } } }), { code: 'INTERNAL' });
 });
 
 t.test('recordsToRows: one float32 row per record; a bad record is named with its index', async (t) => {
   const info = { features: ['rooms', 'area'], preprocessing: trained };
-  const ctx = { models: { regressor: { info: info as never } } };
+  const ctx = { models: { regressor: { info: info as never, run: () => Promise.reject(new Error('not used')) } } };
   const rows = recordsToRows('regressor')([{ rooms: 11, area: 1.1 }, { rooms: 2 }], ctx);
   t.same(rows, { data: Float32Array.from([10, 1.1, 2, 70]), count: 2, width: 2 });
   try {
