@@ -3,8 +3,11 @@
  * request path. A request only puts a reference to what it already holds in a bounded queue (or, when
  * the queue is full, counts a dropped line); serialising and writing happen later, in batches, and the
  * file is rotated by size: `<api>.jsonl` → `<api>.1.jsonl` → … → `<api>.<max_files>.jsonl`.
- * Serialising takes at most CPU_SHARE of the process's time (it pauses between batches in proportion):
- * at a request rate it cannot keep up with, the queue fills and lines are dropped, not requests slowed.
+ * The log works only in the process's idle time: it wakes every INTERVAL_MS, and when the event loop was
+ * busy more than BUSY_ELU of that interval (the process is saturated by requests) it does nothing and
+ * waits for the next; otherwise it serialises at most CPU_SHARE of the time (pausing between batches in
+ * proportion) and writes one chunk per batch. So at a request rate the process cannot keep up with, the
+ * queue fills and lines are dropped (counted), never requests slowed.
  *
  * Each line: `{"time", "api", "service_version", "request_id", "request", "inputs", "outputs"}` — the body
  * as posted, the model rows it became, one prediction per row.
@@ -12,6 +15,7 @@
 import cluster from 'node:cluster';
 import { mkdir, open, rename, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { PayloadLogOptions } from '../../sdk/settings.js';
 
 export interface PayloadEntry {
@@ -36,6 +40,10 @@ export interface PayloadLogHooks {
 const BATCH = 64;
 /** Most of the process's time the log may spend serialising (a single-record line costs ~10 µs). */
 const CPU_SHARE = 0.05;
+/** How often the log looks for idle time to write in (ms). */
+const INTERVAL_MS = 100;
+/** Event-loop utilisation over the last interval above which the process has no idle time for the log. */
+const BUSY_ELU = 0.9;
 
 /** The file name of `api`'s log in this process: a cluster worker writes a series of its own. */
 export function payloadFileName(api: string, rotation = 0): string {
@@ -57,6 +65,8 @@ export class PayloadLog {
   // One ISO string per millisecond: many lines of a burst share it.
   private isoTime = 0;
   private iso = '';
+  private timer: NodeJS.Timeout | undefined;
+  private elu = performance.eventLoopUtilization();
 
   constructor(
     private readonly api: string,
@@ -81,10 +91,31 @@ export class PayloadLog {
       return;
     }
     this.queue.push(make());
-    if (!this.busy) {
-      this.busy = true;
+    if (!this.busy) this.wake();
+  }
+
+  /** Drains at the next tick of INTERVAL_MS in which the process was not saturated (at once when closing). */
+  private wake(): void {
+    this.busy = true;
+    if (this.closing) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
       setImmediate(() => void this.drain());
+      return;
     }
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      if (this.saturated() && !this.closing) this.wake();
+      else void this.drain();
+    }, INTERVAL_MS);
+    this.timer.unref(); // close() writes what is left
+  }
+
+  /** Whether the event loop was busy more than BUSY_ELU since the last look (and starts the next interval). */
+  private saturated(): boolean {
+    const used = performance.eventLoopUtilization(this.elu);
+    this.elu = performance.eventLoopUtilization();
+    return used.utilization > BUSY_ELU;
   }
 
   /** Resolves once every queued line is written (or dropped). */
@@ -95,7 +126,8 @@ export class PayloadLog {
 
   /** Flushes, then closes the file. */
   async close(): Promise<void> {
-    this.closing = true; // no pacing: what is queued is written now
+    this.closing = true; // no pacing, no waiting for idle time: what is queued is written now
+    if (this.timer) this.wake();
     await this.flush();
     await this.file?.close().catch(() => undefined);
     this.file = undefined;
@@ -122,6 +154,8 @@ export class PayloadLog {
       const pauseMs = this.owedMs >= 1 ? this.owedMs : 0;
       if (pauseMs) this.owedMs = 0;
       await new Promise<void>((r) => (pauseMs ? setTimeout(r, pauseMs) : setImmediate(r)));
+      // Requests came to fill the process meanwhile: the rest waits for idle time again.
+      if (this.queue.length && !this.closing && pauseMs && this.saturated()) return this.wake();
     }
     this.busy = false;
     for (const resolve of this.idle.splice(0)) resolve();

@@ -92,3 +92,30 @@ t.test('the payload log without drift monitoring', { timeout: 60_000 }, async (t
   text = (await get(`${url}/metrics`)).text;
   t.equal(sample(text, `${P}monitoring_window_rows`, { api: 'predict' }), undefined, 'no window when monitoring is off');
 });
+
+t.test('a saturated process writes no line: the queue fills and the rest are dropped; idle time writes them', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bento-payload-log-'));
+  let dropped = 0;
+  const log = new PayloadLog('predict', 'v', { dir, sample_rate: 1, max_file_bytes: 1e6, max_files: 1, queue_size: 20 }, {
+    dropped: (n) => (dropped += n),
+    error: (e) => t.fail(e.message),
+  });
+  const entry = (): PayloadEntry => ({ time: 0, requestId: 'r', request: [], inputs: new Float32Array(2), count: 1, width: 2, outputs: new Float32Array(1) });
+  // An event loop kept busy (as by requests at saturation) for several of the log's intervals: each turn
+  // spins 20 ms and offers a line, and lets timers run between turns.
+  const until = performance.now() + 800;
+  while (performance.now() < until) {
+    const spin = performance.now() + 20;
+    while (performance.now() < spin);
+    log.offer(entry);
+    await new Promise((r) => setImmediate(r));
+  }
+  t.same(lines(dir), [], 'nothing serialised or written while the loop had no idle time');
+  t.equal(log.queued, 20, 'the queue filled');
+  t.ok(dropped > 0, `the lines beyond the queue were dropped and counted (${dropped})`);
+  // Idle now: the queued lines are written without anyone asking.
+  await new Promise((r) => setTimeout(r, 400));
+  t.equal(lines(dir).length, 20, 'the queued lines are written in idle time');
+  await log.close();
+  rmSync(dir, { recursive: true, force: true });
+});
