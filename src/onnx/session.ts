@@ -1,17 +1,23 @@
 /**
  * The one onnxruntime-node wrapper: finding the library (a bento's own copy first, else normal module
- * resolution, version-checked), and one session per model that turns float32 rows into the model's first
- * output, one value per row. Used by training's parity check, model import and the runtime alike.
+ * resolution, version-checked), and one session per model that runs named feeds (any model) or float32 rows
+ * (the rows API: one value per row). Used by training's parity check, model import and the runtime alike.
  *
  * onnxruntime-node is only ever loaded here, at run time and on demand: a static import would be resolved
  * by a bento's bundle from wherever it runs, which could load the host's copy instead of the bento's.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as OrtModule from 'onnxruntime-node';
 import { BentoError } from '../errors.js';
-import type { Feed, ModelOutput } from './tensors.js';
+import { toTensor, toTensors } from './feeds.js';
+import { decodeModel, onnx } from './proto.js';
+import { signatureOf, type OnnxSignature } from './read.js';
+import type { Feed, ModelOutput, TensorData, TensorType } from './tensors.js';
+import { isNumericType, isTensorType, type ValueSpec } from './value-types.js';
+import { stripZipMaps, type ZipMapOutput } from './zipmap.js';
 
 /** The onnxruntime-node module (or a stand-in with the same shape, as tests inject). */
 export type Ort = typeof OrtModule;
@@ -76,14 +82,21 @@ export interface SessionOptions {
   onnxruntime?: Ort;
 }
 
-/** One loaded model: float32 rows in, its first output (one value per row) out. */
+/**
+ * One loaded model: named feeds in, named outputs out (`runFeeds`, any model), or float32 rows in and one
+ * number per row out (`run`, the rows API's path).
+ */
 export class Session {
   private constructor(
     private readonly ort: Ort,
     private readonly session: OrtModule.InferenceSession,
+    /** The graph's inputs and outputs, as the model file states them (a ZipMap's output as seq(map(…))). */
+    readonly signature: { inputs: ValueSpec[]; outputs: ValueSpec[] },
+    /** Outputs made by a ZipMap, answered as one `{label: probability}` object per row. */
+    private readonly zipMaps: ReadonlyMap<string, ZipMapOutput>,
     /** The graph's first input, fed by `run`. */
     readonly inputName: string,
-    /** The graph's first output, returned by `run`. */
+    /** The output `run` returns: the first numeric output with one value per row (else the first output). */
     readonly outputName: string,
   ) {}
 
@@ -97,7 +110,10 @@ export class Session {
     return this.session.outputNames;
   }
 
-  /** Loads a model from a file path or its bytes. A model onnxruntime cannot load is BAD_MODEL. */
+  /**
+   * Loads a model from a file path or its bytes. A model onnxruntime cannot load is BAD_MODEL. ZipMap outputs
+   * (which onnxruntime-node cannot return) are taken off an in-memory copy of the graph: see zipmap.ts.
+   */
   static async load(pathOrBytes: string | Uint8Array, opts: SessionOptions = {}): Promise<Session> {
     const ort = opts.onnxruntime ?? (await loadOnnxRuntime());
     const where = typeof pathOrBytes === 'string' ? pathOrBytes : 'the model bytes';
@@ -106,45 +122,107 @@ export class Session {
       interOpNumThreads: 1,
       executionMode: 'sequential',
     };
+    let sig: OnnxSignature;
+    let stripped: ReturnType<typeof stripZipMaps>;
+    try {
+      const model = decodeModel(typeof pathOrBytes === 'string' ? await readFile(pathOrBytes) : pathOrBytes);
+      sig = signatureOf(model);
+      stripped = stripZipMaps(model);
+    } catch (err) {
+      const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+      throw new BentoError('BAD_MODEL', `onnxruntime cannot load ${where}: ${why}`);
+    }
+    const source = stripped ? onnx.ModelProto.encode(stripped.model).finish() : pathOrBytes;
     let session: OrtModule.InferenceSession;
     try {
-      session =
-        typeof pathOrBytes === 'string'
-          ? await ort.InferenceSession.create(pathOrBytes, options)
-          : await ort.InferenceSession.create(pathOrBytes, options);
+      session = typeof source === 'string' ? await ort.InferenceSession.create(source, options) : await ort.InferenceSession.create(source, options);
     } catch (err) {
       throw new BentoError('BAD_MODEL', `onnxruntime cannot load ${where}: ${(err as Error).message}`);
     }
     const input = session.inputNames[0];
-    const output = session.outputNames[0];
-    if (!input || !output) throw new BentoError('BAD_MODEL', `${where} has no input or no output`);
-    return new Session(ort, session, input, output);
+    if (!input || !session.outputNames[0]) throw new BentoError('BAD_MODEL', `${where} has no input or no output`);
+    const zipMaps = new Map((stripped?.zipMaps ?? []).map((z) => [z.output, z]));
+    const perRow = sig.outputs.find((o) => !zipMaps.has(o.name) && isNumericType(o.type) && (o.shape.length === 1 || (o.shape.length === 2 && o.shape[1] === 1)));
+    return new Session(ort, session, { inputs: sig.inputs, outputs: sig.outputs }, zipMaps, input, perRow?.name ?? session.outputNames[0]);
   }
 
   /**
    * Runs the model on named inputs (see Feed) and answers the requested outputs (default: all) by name.
-   * Contract for handler APIs and the Open Inference Protocol; implemented with issue 11's "any model".
+   * Feeds are checked against the signature (names, element types, ranks, fixed dims): INVALID_INPUT naming
+   * the input. A ZipMap output is one `{label: probability}` object per row.
+   *
+   * @example
+   *   const out = await session.runFeeds({ X: [[5.1, 3.5, 1.4, 0.2]] });
+   *   // { label: { type: 'int64', dims: [1], data: BigInt64Array [0n] }, probabilities: [{ '0': 0.9, '1': 0.1 }] }
    */
-  async runFeeds(_feeds: Record<string, Feed>, _outputs?: string[]): Promise<Record<string, ModelOutput>> {
-    throw new BentoError('INTERNAL', 'Session.runFeeds is not implemented yet');
+  async runFeeds(feeds: Record<string, Feed>, outputs?: string[]): Promise<Record<string, ModelOutput>> {
+    const wanted = outputs ?? this.signature.outputs.map((o) => o.name);
+    for (const name of wanted) {
+      const spec = this.signature.outputs.find((o) => o.name === name);
+      if (!spec) {
+        throw new BentoError('INVALID_INPUT', `unknown output "${name}"; the model's outputs are ${this.signature.outputs.map((o) => `"${o.name}"`).join(', ')}`);
+      }
+      if (!isTensorType(spec.type) && !this.zipMaps.has(name)) {
+        if (outputs) throw new BentoError('INVALID_INPUT', `output "${name}" is ${spec.type}, which onnxruntime-node cannot return`);
+      }
+    }
+    // Asked for nothing in particular: every output that can be answered.
+    const fetch = wanted.filter((name) => this.zipMaps.has(name) || isTensorType(this.signature.outputs.find((o) => o.name === name)!.type));
+    const tensors = toTensors(feeds, this.signature.inputs);
+    const ortFeeds: Record<string, OrtModule.Tensor> = {};
+    for (const [name, t] of Object.entries(tensors)) ortFeeds[name] = new this.ort.Tensor(t.type, t.data as never, t.dims);
+    let result: OrtModule.InferenceSession.ReturnType;
+    try {
+      result = await this.session.run(ortFeeds, fetch);
+    } catch (err) {
+      // The signature let it through, but onnxruntime refused it (a dim two inputs must share, a value out of range…).
+      throw new BentoError('INVALID_INPUT', `the model refused the input: ${(err as Error).message}`);
+    }
+    const answer: Record<string, ModelOutput> = {};
+    for (const name of fetch) {
+      const out = result[name]!;
+      const zip = this.zipMaps.get(name);
+      answer[name] = zip ? toMaps(out, zip) : { type: out.type as TensorType, dims: [...out.dims], data: out.data as TensorData };
+    }
+    return answer;
   }
 
   /**
    * Runs `rows` rows of `width` float32 features (row-major) through the model, fed to `inputName`
-   * (default: the first input); returns the first output, one value per row.
+   * (default: the first input, converted to its numeric type); returns `outputName`, one value per row
+   * (a classifier's label when it is a number).
    */
   async run(data: Float32Array, rows: number, width: number, inputName = this.inputName): Promise<Float32Array> {
     if (data.length !== rows * width) {
       throw new BentoError('INTERNAL', `session.run: ${data.length} values for ${rows} rows × ${width} features`);
     }
-    const feeds = { [inputName]: new this.ort.Tensor('float32', data, [rows, width]) };
+    const type = this.signature.inputs.find((i) => i.name === inputName)?.type ?? 'float32';
+    const feed = type === 'float32' ? data : toTensor({ name: inputName, type, shape: [] }, { data, dims: [rows, width] }).data;
+    const feeds = { [inputName]: new this.ort.Tensor(type as TensorType, feed as never, [rows, width]) };
     const result = await this.session.run(feeds, [this.outputName]);
     const out = result[this.outputName]!;
-    if (out.type !== 'float32' || out.data.length !== rows) {
-      throw new BentoError('BAD_MODEL', `model output "${this.outputName}" is ${out.type} × ${out.data.length}, expected float32 × ${rows}`);
+    if (out.data.length !== rows || !isNumericType(out.type)) {
+      throw new BentoError('BAD_MODEL', `model output "${this.outputName}" is ${out.type} × ${out.data.length}, expected one number per row (${rows}); call it through a handler API`);
     }
-    return out.data as Float32Array;
+    if (out.data instanceof Float32Array) return out.data;
+    const y = new Float32Array(rows);
+    for (let i = 0; i < rows; i++) y[i] = Number(out.data[i]);
+    return y;
   }
+}
+
+/** A ZipMap's probability tensor `[N, C]` as N `{label: probability}` objects. */
+function toMaps(out: OrtModule.Tensor, zip: ZipMapOutput): Array<Record<string, number>> {
+  const c = zip.labels.length;
+  const p = out.data as Float32Array;
+  if (p.length % c !== 0) throw new BentoError('BAD_MODEL', `output "${zip.output}": ${p.length} probabilities for ${c} class labels`);
+  const rows: Array<Record<string, number>> = new Array(p.length / c);
+  for (let r = 0; r < rows.length; r++) {
+    const m: Record<string, number> = {};
+    for (let j = 0; j < c; j++) m[String(zip.labels[j])] = p[r * c + j]!;
+    rows[r] = m;
+  }
+  return rows;
 }
 
 /**

@@ -1,0 +1,123 @@
+// Session.runFeeds on models that are not forests (made by test/kit/onnx-fixtures.ts), with real onnxruntime:
+// answers compared with values computed independently (numpy, or by hand), and every bad feed's error.
+import t from 'tap';
+import { loadSession } from '../../src/onnx/session.js';
+import { isTensorValue, type ModelOutput, type TensorValue } from '../../src/onnx/tensors.js';
+import { classifierReference, linearRegressorOnnx, mixedInputsOnnx, mlpOnnx, treeClassifierOnnx } from '../kit/onnx-fixtures.js';
+import { rejectsWith } from '../kit/helpers.js';
+import { python, sklearnMissing } from '../kit/python.js';
+
+const tensorOf = (o: ModelOutput | undefined): TensorValue => {
+  if (!o || !isTensorValue(o)) throw new Error('expected a tensor output');
+  return o;
+};
+const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5): boolean =>
+  a.length === b.length && Array.from(a).every((x, i) => Math.abs(x - b[i]!) <= tol * Math.max(1, Math.abs(b[i]!)));
+
+const X = [[0.5, -1.25, 3], [2, 0, -0.75], [-4, 1.5, 0.125], [10, 20, 30]];
+const W = [2, -1, 0.5];
+const MLP = { w1: [[1, -1, 0.5, 2], [0.25, 2, -1, 0.5], [-0.5, 0.5, 1, -2]], b1: [0.1, -0.2, 0.3, 0], w2: [[1, -1], [2, 0.5], [-1, 1], [0.5, 0.25]], b2: [0.5, -0.5] };
+
+t.test('a linear regressor and an MLP answer what numpy computes', async (t) => {
+  const lin = await loadSession(linearRegressorOnnx(W, 3));
+  const out = await lin.runFeeds({ X });
+  const y = tensorOf(out.Y);
+  t.same(y.dims, [4, 1], 'dims [N, 1]');
+  t.equal(y.type, 'float32');
+  const mlp = await loadSession(mlpOnnx(MLP));
+  const ym = tensorOf((await mlp.runFeeds({ X: { data: X.flat(), dims: [4, 3] } })).Y);
+  t.same(ym.dims, [4, 2]);
+
+  let want: { lin: number[]; mlp: number[] };
+  if (sklearnMissing()) {
+    // By hand, in float64.
+    const relu = (v: number): number => Math.max(0, v);
+    want = {
+      lin: X.map((r) => r.reduce((s, v, j) => s + v * W[j]!, 3)),
+      mlp: X.flatMap((r) => {
+        const h = MLP.b1.map((b, k) => relu(r.reduce((s, v, j) => s + v * MLP.w1[j]![k]!, b)));
+        return MLP.b2.map((b, o) => h.reduce((s, v, k) => s + v * MLP.w2[k]![o]!, b));
+      }),
+    };
+  } else {
+    want = python(
+      `import json, sys, numpy as np
+a = json.loads(sys.argv[1]); x = np.array(a['X']); m = a['MLP']
+lin = x @ np.array(a['W']) + 3
+h = np.maximum(0, x @ np.array(m['w1']) + np.array(m['b1']))
+print(json.dumps({'lin': lin.tolist(), 'mlp': (h @ np.array(m['w2']) + np.array(m['b2'])).flatten().tolist()}))`,
+      JSON.stringify({ X, W, MLP }),
+    );
+  }
+  t.ok(close(y.data as Float32Array, want.lin), `linear: ${Array.from(y.data as Float32Array)} ≈ ${want.lin}`);
+  t.ok(close(ym.data as Float32Array, want.mlp), `mlp: ${Array.from(ym.data as Float32Array)} ≈ ${want.mlp}`);
+  t.same(Array.from(await lin.run(Float32Array.from(X.flat()), 4, 3)), Array.from(y.data as Float32Array), 'the rows path gives the same');
+});
+
+const ROWS: Array<[number, number]> = [[0, 0], [1, 0], [1, 1], [0.5, 7]];
+
+t.test('a tree classifier with ZipMap: labels as a tensor, probabilities as one {label: p} per row', async (t) => {
+  for (const labels of [[10, 20, 30], ['setosa', 'versicolor', 'virginica']] as const) {
+    const s = await loadSession(treeClassifierOnnx({ labels: [...labels] as never, zipMap: true }));
+    t.same(s.signature.outputs.map((o) => `${o.name} ${o.type}`), [`output_label ${typeof labels[0] === 'number' ? 'int64' : 'string'}`, `output_probability seq(map(${typeof labels[0] === 'number' ? 'int64' : 'string'},float32))`]);
+    const out = await s.runFeeds({ X: ROWS });
+    const label = tensorOf(out.output_label);
+    const ref = ROWS.map(classifierReference);
+    t.same(Array.from(label.data as ArrayLike<unknown>), ref.map((r) => (typeof labels[0] === 'number' ? BigInt(labels[r.index]!) : labels[r.index])), `labels ${labels.join(',')}`);
+    const maps = out.output_probability as Array<Record<string, number>>;
+    t.ok(Array.isArray(maps) && maps.length === ROWS.length, 'one map per row');
+    maps.forEach((m, i) => {
+      t.same(Object.keys(m), labels.map(String), `row ${i}: keys are the class labels`);
+      t.ok(close(Object.values(m), ref[i]!.probabilities), `row ${i}: ${JSON.stringify(m)}`);
+    });
+    const only = await s.runFeeds({ X: ROWS }, ['output_probability']);
+    t.same(Object.keys(only), ['output_probability'], 'outputs selection');
+    if (typeof labels[0] === 'number') t.same(Array.from(await s.run(Float32Array.from(ROWS.flat()), 4, 2)), ref.map((r) => labels[r.index]), 'the rows path answers the numeric label');
+    else await rejectsWith(t, s.run(Float32Array.from(ROWS.flat()), 4, 2), 'BAD_MODEL', 'output_label', 'one number per row');
+  }
+});
+
+t.test('a tree classifier with tensor outputs', async (t) => {
+  const s = await loadSession(treeClassifierOnnx({ labels: [0, 1, 2], zipMap: false }));
+  const out = await s.runFeeds({ X: ROWS });
+  const ref = ROWS.map(classifierReference);
+  t.same(Array.from(tensorOf(out.label).data as BigInt64Array), ref.map((r) => BigInt(r.index)));
+  const p = tensorOf(out.probabilities);
+  t.same(p.dims, [4, 3]);
+  t.ok(close(p.data as Float32Array, ref.flatMap((r) => r.probabilities)));
+});
+
+t.test('int64 from numbers or bigints, bool, strings; outputs selected by name', async (t) => {
+  const s = await loadSession(mixedInputsOnnx());
+  const out = await s.runFeeds({ a: [1, 2n, -(2n ** 40n)], flag: [true, false, 1], text: ['x', 'é', ''] });
+  t.same(Array.from(tensorOf(out.y).data as Float32Array), [2, 2, -(2 ** 40)]);
+  t.same(Array.from(tensorOf(out.a_copy).data as BigInt64Array), [1n, 2n, -(2n ** 40n)]);
+  t.same(tensorOf(out.text_copy).data, ['x', 'é', '']);
+  t.same(tensorOf(out.text_copy).type, 'string');
+  const typed = await s.runFeeds({ a: { type: 'int64', dims: [1], data: BigInt64Array.of(7n) }, flag: { data: [0], dims: [1] }, text: { data: ['z'], dims: [1] } }, ['a_copy']);
+  t.same(Object.keys(typed), ['a_copy']);
+  t.same(Array.from(tensorOf(typed.a_copy).data as BigInt64Array), [7n]);
+});
+
+t.test('bad feeds are INVALID_INPUT naming the input and what is wrong', async (t) => {
+  const lin = await loadSession(linearRegressorOnnx(W, 3));
+  const mixed = await loadSession(mixedInputsOnnx());
+  await rejectsWith(t, lin.runFeeds({ X, Z: [[1]] }), 'INVALID_INPUT', '"Z"', 'unknown input', '"X"');
+  await rejectsWith(t, lin.runFeeds({}), 'INVALID_INPUT', '"X"', 'missing');
+  await rejectsWith(t, lin.runFeeds({ X: [1, 2, 3] }), 'INVALID_INPUT', '"X"', '1 dimension', '[N, 3]');
+  await rejectsWith(t, lin.runFeeds({ X: [[1, 2]] }), 'INVALID_INPUT', '"X"', 'dimension 1 is 2', 'expects 3');
+  await rejectsWith(t, lin.runFeeds({ X: [[1, 2, 3], [1, 2]] }), 'INVALID_INPUT', '"X"', '[1]', 'ragged');
+  await rejectsWith(t, lin.runFeeds({ X: [[1, 2, [3]]] }), 'INVALID_INPUT', '"X"', '[0][2]', 'ragged');
+  await rejectsWith(t, lin.runFeeds({ X: [[1, 'two', 3]] }), 'INVALID_INPUT', '"X"', 'value 1', '"two"', 'not a number');
+  await rejectsWith(t, lin.runFeeds({ X: { data: [1, 2], dims: [1, 3] } }), 'INVALID_INPUT', '"X"', '2 values', '[1, 3]');
+  await rejectsWith(t, lin.runFeeds({ X: { type: 'float64', data: Float64Array.of(1, 2, 3), dims: [1, 3] } }), 'INVALID_INPUT', '"X"', 'float64', 'float32');
+  await rejectsWith(t, lin.runFeeds({ X: 5 as never }), 'INVALID_INPUT', '"X"', 'nested array');
+  await rejectsWith(t, lin.runFeeds([] as never), 'INVALID_INPUT', 'object');
+  await rejectsWith(t, lin.runFeeds({ X }, ['nope']), 'INVALID_INPUT', 'unknown output "nope"', '"Y"');
+  const ok = { flag: [true], text: ['x'] };
+  await rejectsWith(t, mixed.runFeeds({ ...ok, a: [1.5] }), 'INVALID_INPUT', '"a"', 'value 0 (1.5)', 'int64');
+  await rejectsWith(t, mixed.runFeeds({ ...ok, a: [2 ** 60] }), 'INVALID_INPUT', '"a"', 'int64');
+  await rejectsWith(t, mixed.runFeeds({ a: [1], flag: ['yes'], text: ['x'] }), 'INVALID_INPUT', '"flag"', 'boolean');
+  await rejectsWith(t, mixed.runFeeds({ a: [1], flag: [true], text: [3] }), 'INVALID_INPUT', '"text"', 'a string');
+  await rejectsWith(t, mixed.runFeeds({ a: [1, 2], flag: [true], text: ['x'] }), 'INVALID_INPUT', '"flag"', 'dimension 0 (N) is 1', '"a" has N = 2');
+});
