@@ -26,6 +26,8 @@ export const ERROR_STATUS = {
   UNAUTHORIZED: 401,
   INVALID_INPUT: 400,
   NOT_FOUND: 404,
+  /** The request's Accept names no format the API answers in. */
+  NOT_ACCEPTABLE: 406,
   REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,

@@ -38,7 +38,41 @@ export type RecordPreprocessor = (record: Readonly<Record<string, unknown>>) => 
 // A served value a fill rule replaces: absent, null, or NaN (what a missing number becomes).
 const isMissing = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'number' && Number.isNaN(v));
 
-type Step = { j: number; clip: { min?: number; max?: number } } | { j: number; fill: number };
+type Step = { clip: { min?: number; max?: number } } | { fill: number };
+
+/** A served model's features and, by feature, the stored steps in order (clip; fill a missing value). */
+function servingSteps(model: PreprocessedModel): { features: string[]; steps: Step[][] } {
+  const features = [...model.features];
+  const steps: Step[][] = features.map(() => []);
+  if (model.preprocessing !== undefined) {
+    const label = model.name ? `model ${model.name}${model.version ? `:${model.version}` : ''}` : 'model';
+    const pre = checkPreprocessing(model.preprocessing, features, label);
+    for (const rule of pre.rules) {
+      const j = 'clip' in rule ? features.indexOf(rule.clip) : 'fill_mean' in rule ? features.indexOf(rule.fill_mean) : -1;
+      if (j < 0) continue; // drop_missing, rename and rules on other columns do not change a model input
+      steps[j]!.push('clip' in rule ? { clip: rule } : { fill: pre.fill[features[j]!]! });
+    }
+  }
+  return { features, steps };
+}
+
+/** One served value after its feature's steps: a finite number, or undefined when it is not one. */
+function served(v: unknown, steps: readonly Step[]): number | undefined {
+  for (const step of steps) {
+    if ('fill' in step) {
+      if (isMissing(v)) v = step.fill;
+    } else if (typeof v === 'number' && Number.isFinite(v)) {
+      v = clip(v, step.clip); // a bad value is left for the check below
+    }
+  }
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** The INVALID_INPUT for feature `f` holding `v` (after its steps): missing, or not a finite number. */
+function badValue(f: string, v: unknown): BentoError {
+  const what = v === undefined || v === null ? 'is missing' : 'must be a finite number';
+  return new BentoError('INVALID_INPUT', `"${f}" ${what}`, [{ path: `/${f}`, message: what }]);
+}
 
 /**
  * Builds the serving preprocessing from what a model stored: the stored rules, in order, on each feature
@@ -54,33 +88,70 @@ type Step = { j: number; clip: { min?: number; max?: number } } | { j: number; f
  *   toRow({ rooms: 12, area: null, street: 'Elm' }) // → [10, 80]
  */
 export function recordPreprocessor(model: PreprocessedModel): RecordPreprocessor {
-  const features = [...model.features];
-  const steps: Step[] = [];
-  if (model.preprocessing !== undefined) {
-    const label = model.name ? `model ${model.name}${model.version ? `:${model.version}` : ''}` : 'model';
-    const pre = checkPreprocessing(model.preprocessing, features, label);
-    for (const rule of pre.rules) {
-      const j = 'clip' in rule ? features.indexOf(rule.clip) : 'fill_mean' in rule ? features.indexOf(rule.fill_mean) : -1;
-      if (j < 0) continue; // drop_missing, rename and rules on other columns do not change a model input
-      steps.push('clip' in rule ? { j, clip: rule } : { j, fill: pre.fill[features[j]!]! });
-    }
+  const { features, steps } = servingSteps(model);
+  return (record) =>
+    features.map((f, j) => {
+      const v = served(record[f], steps[j]!);
+      if (v === undefined) throw badValue(f, record[f]);
+      return v;
+    });
+}
+
+/**
+ * A table read column by column (a CSV body, JSON columns): a column's values by row, `undefined` where a
+ * value is missing (as a key absent from a record), or no column at all.
+ */
+export interface ColumnTable {
+  readonly count: number;
+  column(name: string): ArrayLike<unknown> | undefined;
+}
+
+/** A table → its float32 rows (row-major); a bad value throws, with the row it is in. */
+export type ColumnPreprocessor = (table: ColumnTable) => Float32Array;
+
+/** A bad value of a table: the error a record would give, and its row. */
+export class BadRowError extends Error {
+  constructor(
+    readonly row: number,
+    readonly error: BentoError,
+  ) {
+    super(error.message);
   }
-  return (record) => {
-    const values = features.map((f) => record[f]);
-    for (const step of steps) {
-      const v = values[step.j];
-      if ('fill' in step) {
-        if (isMissing(v)) values[step.j] = step.fill;
-      } else if (typeof v === 'number' && Number.isFinite(v)) {
-        values[step.j] = clip(v, step.clip); // a bad value is left for the check below
+}
+
+/**
+ * `recordPreprocessor` over a whole table at once, a column at a time, without building a record per row:
+ * the same steps and checks, and the same error (BadRowError carrying it) for the first bad value a
+ * record-by-record pass would meet (the first bad row, and in it the first bad feature).
+ */
+export function columnPreprocessor(model: PreprocessedModel): ColumnPreprocessor {
+  const { features, steps } = servingSteps(model);
+  const width = features.length;
+  return (table) => {
+    const n = table.count;
+    const data = new Float32Array(n * width);
+    let badRow = n;
+    let badJ = -1;
+    for (let j = 0; j < width; j++) {
+      const col = table.column(features[j]!);
+      const s = steps[j]!;
+      // Only rows before the first bad one found so far can change which error is reported.
+      for (let r = 0; r < badRow; r++) {
+        const raw = col === undefined ? undefined : col[r];
+        const v = s.length === 0 && typeof raw === 'number' && Number.isFinite(raw) ? raw : served(raw, s);
+        if (v === undefined) {
+          badRow = r;
+          badJ = j;
+          break;
+        }
+        data[r * width + j] = v;
       }
     }
-    return values.map((v, j) => {
-      if (typeof v === 'number' && Number.isFinite(v)) return v;
-      const f = features[j]!;
-      const what = v === undefined || v === null ? 'is missing' : 'must be a finite number';
-      throw new BentoError('INVALID_INPUT', `"${f}" ${what}`, [{ path: `/${f}`, message: what }]);
-    });
+    if (badJ >= 0) {
+      const f = features[badJ]!;
+      throw new BadRowError(badRow, badValue(f, table.column(f)?.[badRow]));
+    }
+    return data;
   };
 }
 

@@ -21,6 +21,7 @@ import { ServiceMetrics, UNKNOWN_ENDPOINT } from './http/metrics.js';
 import { Traffic } from './batching/traffic.js';
 import { compileSchema, createAjv } from './http/validation.js';
 import { installJsonParser, jsonLimitsFor } from './http/json-body.js';
+import { installCsvParser } from './http/csv-body.js';
 import { answeredRaw, installExpectHandling, timeOutArriving, makeClientErrorHandler, type RawAnswersOptions } from './http/raw-answers.js';
 import { requestId } from './http/request-id.js';
 import { DEFAULT_BODY_TIMEOUT, DEFAULT_MONITORING } from '../sdk/settings.js';
@@ -124,6 +125,8 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   // Only JSON bodies: a text/plain body is answered 415, not parsed as a string.
   app.removeContentTypeParser('text/plain');
   installJsonParser(app, jsonLimitsFor(bodyLimit));
+  // CSV bodies, for the rows APIs that take a list of records (others answer them 415).
+  installCsvParser(app, jsonLimitsFor(bodyLimit));
   installExpectHandling(app.server, raw);
   const deadlines = setInterval(() => timeOutArriving(app.server, bodyTimeoutMs, clientError), Math.min(1000, Math.max(50, bodyTimeoutMs / 4)));
   deadlines.unref();

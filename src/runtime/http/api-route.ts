@@ -11,6 +11,11 @@ import type { Admission } from '../batching/admission.js';
 import { ShedError } from '../batching/batcher.js';
 import type { Cancellation } from '../batching/cancellation.js';
 import type { Traffic } from '../batching/traffic.js';
+import type { RecordsToRows } from '../../pipeline/preprocess.js';
+import type { ValidateFunction } from 'ajv';
+import { answerFormat, toCsv, type AnswerFormat } from './negotiation.js';
+import { JsonColumns, Table } from './table.js';
+import { tableValidator, takesTables } from './table-validation.js';
 
 export interface ApiRouteOptions {
   name: string;
@@ -36,6 +41,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The admission interval an API request was let in at the door (Admission.door). */
     doorMark: number;
+    /** What a rows API answers this request in (from its Accept header). */
+    answerFormat: AnswerFormat;
   }
 }
 
@@ -55,10 +62,50 @@ function checkFinite(rows: Rows, features: readonly string[]): void {
   }
 }
 
+/** The OpenAPI description of a CSV request body. */
+const CSV_BODY = {
+  type: 'string',
+  description: 'CSV (RFC 4180): a header line naming the columns, then one line per record; an empty field is a missing value.',
+};
+
+/** The OpenAPI description of a CSV answer. */
+const CSV_ANSWER = { type: 'string', description: 'CSV: a header line (`prediction`, or the answer objects\' keys), then one line per record.' };
+
+/** JSON columns (pandas' orient="list") of a list-of-records schema, for the OpenAPI document. */
+function columnsSchema(input: Record<string, unknown>): Record<string, unknown> {
+  const items = input.items as { properties?: Record<string, unknown>; required?: string[] };
+  const properties = Object.fromEntries(Object.entries(items.properties ?? {}).map(([k, v]) => [k, { type: 'array', items: v }]));
+  return {
+    type: 'object',
+    description: 'JSON columns (pandas\' orient="list"): one list of values per column, every list as long as the others.',
+    properties,
+    ...(items.required ? { required: items.required } : {}),
+    additionalProperties: { type: 'array' },
+  };
+}
+
+/** `fn`, answering true for a table body (checked column by column before), with `fn`'s errors. */
+function passingTables(fn: ValidateFunction): ValidateFunction {
+  const wrapped = ((body: unknown) => body instanceof Table || fn(body)) as ValidateFunction;
+  Object.defineProperty(wrapped, 'errors', { get: () => fn.errors });
+  return wrapped;
+}
+
 export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void {
   const { def, ctx } = o;
   const features = ctx.models[def.model]?.info.features ?? [];
   if (!app.hasRequestDecorator('doorMark')) app.decorateRequest('doorMark', -1);
+  if (!app.hasRequestDecorator('answerFormat')) app.decorateRequest('answerFormat', 'json');
+  // A list of records also comes as CSV or JSON columns, and a list can be answered as CSV.
+  const tables = takesTables(def.input);
+  const canCsv = def.output.type === 'array';
+  const fromColumns = (def.preprocess as Partial<RecordsToRows>).fromColumns;
+  // Bodies are compiled by the server's compiler; for a rows API the JSON schema documented is records or
+  // columns, the one compiled is the records' (a table is checked by column, in preValidation).
+  const serverCompiler = app.validatorCompiler!;
+  const compile = (schema: Record<string, unknown>): ValidateFunction => serverCompiler({ schema, method: 'POST', url: def.route, httpPart: 'body' }) as ValidateFunction;
+  const checkTable = tables ? tableValidator(def.input, compile) : undefined;
+  const jsonDoc = tables ? { anyOf: [def.input, columnsSchema(def.input)] } : def.input;
   // Bytes per row of this API's bodies (a moving average): at the door, before the body is read, a
   // request's size in rows is guessed from its Content-Length, and its budget with it.
   let bytesPerRow = 0;
@@ -74,22 +121,52 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
     def.route,
     {
       bodyLimit: o.bodyLimit,
+      config: { tables },
       // Refuse before the body is read: readiness, a congested batcher, max_concurrency, the adaptive limit.
       onRequest: (request, _reply, done) => {
         try {
           if (!o.readiness.ready) throw o.readiness.error();
           if (o.congested(doorBudget(request.headers['content-length']))) throw new ShedError('overloaded: the requests already waiting fill the latency budget; retry in 1 s', 1);
+          request.answerFormat = answerFormat(request.headers.accept, canCsv);
           request.doorMark = o.admission.door();
           done();
         } catch (err) {
           done(err as Error);
         }
       },
+      // A JSON columns body becomes a table; a table is validated by column (or, when the schema cannot be
+      // split by column, as the records it holds).
+      preValidation: (request, _reply, done) => {
+        try {
+          if (tables) {
+            let body = request.body;
+            const columns = JsonColumns.of(body);
+            if (columns) request.body = body = columns;
+            if (body instanceof Table) {
+              if (checkTable) checkTable(body);
+              else request.body = body.toRecords();
+            }
+          }
+          done();
+        } catch (err) {
+          done(err as Error);
+        }
+      },
+      validatorCompiler: ({ schema, method, url, httpPart, contentType }) => {
+        if (httpPart !== 'body') return serverCompiler({ schema, method, url, httpPart });
+        if (contentType === 'text/csv') return (body: unknown) => body instanceof Table;
+        const fn = compile(schema === jsonDoc ? def.input : (schema as Record<string, unknown>));
+        return tables ? passingTables(fn) : fn;
+      },
       schema: {
         ...(def.doc ? { summary: def.doc } : {}),
         operationId: o.name,
-        body: def.input,
-        response: { 200: def.output, '4xx': ERROR_SCHEMA, '5xx': ERROR_SCHEMA },
+        body: tables ? { content: { 'application/json': { schema: jsonDoc }, 'text/csv': { schema: CSV_BODY } } } : def.input,
+        response: {
+          200: canCsv ? { content: { 'application/json': { schema: def.output }, 'text/csv': { schema: CSV_ANSWER } } } : def.output,
+          '4xx': ERROR_SCHEMA,
+          '5xx': ERROR_SCHEMA,
+        },
       },
     },
     async (request, reply) => {
@@ -103,8 +180,9 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
       // no onResponse, and must not keep its slot.
       reply.raw.once('close', () => o.admission.leave(reply.elapsedTime, budgetMs + own));
       const body = request.body;
+      const table = body instanceof Table ? body : undefined;
       return o.traffic.run(async (cancel) => {
-        const rows = def.preprocess(body, ctx);
+        const rows = table && fromColumns ? fromColumns(table, ctx) : def.preprocess(table ? table.toRecords() : body, ctx);
         if (rows.width !== o.width || rows.data.length !== rows.count * rows.width) {
           throw new BentoError(
             'INTERNAL',
@@ -121,11 +199,18 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
         own = parsed + o.sizeBudgetMs(rows.count);
         // The latency budget counts from the request's arrival, not from the end of its parsing.
         const outputs = await o.infer(rows, cancel, now - reply.elapsedTime, parsed);
-        const answer = def.postprocess ? await def.postprocess(outputs, body, ctx) : Array.from(outputs);
+        const csv = request.answerFormat === 'csv';
+        const answer = def.postprocess ? await def.postprocess(outputs, table ? table.toRecords() : body, ctx) : csv ? outputs : Array.from(outputs);
         // A copy of the last rows into the monitoring window; statistics wait for a scrape.
         o.observe?.(rows, outputs, body, request.id);
         // Draining since this request came in: its connection closes after the answer.
         if (o.readiness.state === 'stopping') void reply.header('connection', 'close');
+        if (csv) {
+          void reply.type('text/csv; charset=utf-8');
+          return toCsv(answer);
+        }
+        // (set, so that the serializer of this content type is picked)
+        if (canCsv) void reply.type('application/json; charset=utf-8');
         return answer;
       });
     },
