@@ -4,7 +4,7 @@
  * the queue is full, counts a dropped line); serialising and writing happen later, in batches, and the
  * file is rotated by size: `<api>.jsonl` → `<api>.1.jsonl` → … → `<api>.<max_files>.jsonl`.
  * The log works only in the process's idle time: it wakes every INTERVAL_MS, and when the event loop was
- * busy more than BUSY_ELU of that interval (the process is saturated by requests) it does nothing and
+ * busy more than BUSY_ELU (80 %) of that interval (the process is saturated by requests) it does nothing and
  * waits for the next; otherwise it serialises at most CPU_SHARE of the time (pausing between batches in
  * proportion) and writes one chunk per batch. So at a request rate the process cannot keep up with, the
  * queue fills and lines are dropped (counted), never requests slowed.
@@ -43,7 +43,7 @@ const CPU_SHARE = 0.05;
 /** How often the log looks for idle time to write in (ms). */
 const INTERVAL_MS = 100;
 /** Event-loop utilisation over the last interval above which the process has no idle time for the log. */
-const BUSY_ELU = 0.9;
+const BUSY_ELU = 0.8;
 
 /** The file name of `api`'s log in this process: a cluster worker writes a series of its own. */
 export function payloadFileName(api: string, rotation = 0): string {
