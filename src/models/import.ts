@@ -1,7 +1,7 @@
 /**
  * `bento models import FILE`: a model archive written by exportModel (every digest verified before
- * anything lands), an ml-random-forest JSON model (converted to ONNX), or an ONNX model with a
- * TreeEnsembleRegressor (stored byte for byte).
+ * anything lands), an ml-random-forest JSON model (converted to ONNX), or any ONNX model onnxruntime loads
+ * (stored byte for byte, its signature read from the graph).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -17,12 +17,12 @@ import { forestToOnnx } from '../onnx/write.js';
 import type { ModelInfo } from './model-info.js';
 import { modelStore, sameModel, saveModel } from './model-store.js';
 import { MODEL_INFO_FILE } from './model-yaml.js';
-import { rowsSignature } from './signature.js';
+import { graphSignature, rowsSignature } from './signature.js';
 
 export interface ImportOptions {
   /** Store under this name instead of the archive's name or the file's base name. */
   name?: string;
-  /** Feature names in column order, for ONNX and ml-random-forest models. */
+  /** Feature names in column order, for ml-random-forest models and ONNX models taking rows of features. */
   features?: string[];
 }
 
@@ -127,7 +127,8 @@ function featureNames(n: number | null, given: string[] | undefined, fromFile: s
     return given;
   }
   if (fromFile && (n === null || fromFile.length === n)) return fromFile;
-  if (n === null) throw new BentoError('BAD_MODEL', 'cannot tell how many features the model takes; pass --features a,b,…');
+  // Width unknown and unnamed: a model for handler APIs until --features names its columns.
+  if (n === null) return [];
   return Array.from({ length: n }, (_, i) => `f${i}`);
 }
 
@@ -173,19 +174,21 @@ async function importOnnx(file: string, bytes: Buffer, opts: ImportOptions): Pro
     }
     throw err;
   }
-  const features = featureNames(sig.nFeatures, opts.features, sig.featureNames);
+  if (opts.features && !sig.rows) {
+    const inputs = sig.inputs.map((i) => `${i.name} ${i.type} [${i.shape.join(', ')}]`).join('; ');
+    throw new BentoError('BAD_ARGUMENT', `--features names the columns of a model taking rows of features (one 2-D numeric input); ${label} takes ${inputs}`);
+  }
+  const features = sig.rows ? featureNames(sig.nFeatures, opts.features, sig.featureNames) : [];
   await checkModelBytes(bytes, label, { features: features.length });
   return saveModel({
     name: opts.name ?? nameFromFile(file),
     onnx: bytes, // the original bytes, unchanged
     info: {
       source: 'onnx',
-      signature: rowsSignature(features.length, {
-        inputName: sig.inputName,
-        ...(sig.inputShape.length ? { inputShape: sig.inputShape } : {}),
-        outputNames: sig.outputNames,
-      }),
+      signature: graphSignature(sig),
       features,
+      ...(sig.task ? { task: sig.task } : {}),
+      ...(sig.classLabels ? { class_labels: sig.classLabels } : {}),
       metrics: {},
       params: {},
       labels: {},

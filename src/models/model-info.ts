@@ -2,11 +2,16 @@
  * What the model store keeps about one model version, in `models/<name>/<version>/model.yaml`.
  * Everything `bento models get -o json` shows comes from here.
  */
+import type { ModelTask } from '../onnx/read.js';
+import type { ValueType } from '../onnx/value-types.js';
+
+/** One input or output of the model's graph. */
 export interface TensorSpec {
   name: string;
-  /** Dimensions; a string is a symbolic dimension such as "N". */
+  /** Dimensions; a string is a symbolic dimension such as "N" ('?' unnamed); [] for non-tensors and unstated ranks. */
   shape: Array<number | string>;
-  dtype: 'float32';
+  /** Element type ('float32', 'int64', 'string', …), or a non-tensor spelled out: 'seq(map(int64,float32))' for a ZipMap's output. */
+  dtype: ValueType;
 }
 
 export interface FeatureStats {
@@ -42,8 +47,15 @@ export interface ModelInfo {
   /** The file the runtime loads, relative to the model folder. */
   model_file: 'model.onnx';
   signature: { inputs: TensorSpec[]; outputs: TensorSpec[] };
-  /** Feature names in input column order. */
+  /**
+   * Feature names in input column order, for a "rows model" (one 2-D numeric input: a row of features per
+   * record), which the rows API can serve; [] for any other model (served through handler APIs).
+   */
   features: string[];
+  /** What the model does, when its operators say (an imported ONNX classifier or regressor). */
+  task?: ModelTask;
+  /** A classifier's class labels, in the order of its probability columns (int64 labels as numbers). */
+  class_labels?: Array<number | string>;
   /** Validation metrics (empty for imported models). */
   metrics: Record<string, number>;
   /** Chosen training parameters. */

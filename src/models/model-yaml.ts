@@ -9,6 +9,7 @@ import { isInsidePath } from '../store/digest.js';
 import { isMap, parseInfoYaml, readInfoFileSync } from '../store/info-file.js';
 import type { InfoCodec } from '../store/store.js';
 import { NAME_RE, VERSION_RE } from '../store/tag.js';
+import { isValueType } from '../onnx/value-types.js';
 import type { ModelInfo, TensorSpec } from './model-info.js';
 
 /** The model's metadata file, the one file not listed in `files`. */
@@ -25,8 +26,9 @@ function checkTensors(x: unknown, field: string, bad: (field: string, why: strin
       typeof t.name === 'string' &&
       Array.isArray(t.shape) &&
       t.shape.every((d) => typeof d === 'string' || (Number.isInteger(d) && (d as number) >= 0)) &&
-      t.dtype === 'float32';
-    if (!ok) throw bad(`${field}/${i}`, 'needs name, shape (numbers or symbols) and dtype float32');
+      typeof t.dtype === 'string' &&
+      isValueType(t.dtype);
+    if (!ok) throw bad(`${field}/${i}`, 'needs name, shape (numbers or symbols) and dtype (an element type such as float32 or int64, or seq(map(int64,float32)))');
   }
   return x as TensorSpec[];
 }
@@ -48,6 +50,12 @@ export function checkModelInfo(data: unknown, label: string): ModelInfo {
   checkTensors(d.signature.inputs, 'signature/inputs', bad);
   checkTensors(d.signature.outputs, 'signature/outputs', bad);
   if (!Array.isArray(d.features) || !d.features.every((f) => typeof f === 'string')) throw bad('features', 'is not a list of names');
+  if (d.task !== undefined && d.task !== 'regressor' && d.task !== 'classifier') throw bad('task', 'is neither regressor nor classifier');
+  if (d.class_labels !== undefined) {
+    const labels = d.class_labels;
+    const ok = Array.isArray(labels) && (labels.every((l) => typeof l === 'string') || labels.every((l) => Number.isSafeInteger(l)));
+    if (!ok) throw bad('class_labels', 'is not a list of strings or a list of integers');
+  }
   for (const key of ['metrics', 'params', 'labels', 'files'] as const) {
     if (!isMap(d[key])) throw bad(key, 'is missing or not a mapping');
   }

@@ -127,11 +127,11 @@ function checkTrees(op: string, l: NodeLists, width: number, limits: ModelLimits
       const i = queue[k]!;
       if (l.modes[i] === 'LEAF') continue;
       const d = depth.get(i)! + 1;
-      if (d > limits.maxDepth) throw overLimit(`tree ${t} is more than ${limits.maxDepth} levels deep`, 'maxDepth', limits);
+      if (d > limits.maxDepth) throw overLimit(`${op}: tree ${t} is more than ${limits.maxDepth} levels deep`, 'maxDepth', limits);
       const f = l.featureIds[i]!;
       if (f < 0 || f >= width) {
         throw width === limits.maxFeatures && f >= width
-          ? overLimit(`tree ${t} node ${l.nodeIds[i]} uses feature index ${f}`, 'maxFeatures', limits)
+          ? overLimit(`${op}: tree ${t} node ${l.nodeIds[i]} uses feature index ${f}`, 'maxFeatures', limits)
           : bad(`tree ${t} node ${l.nodeIds[i]} uses feature index ${f}, outside the model's ${width} input features`);
       }
       for (const childId of [l.trueIds[i]!, l.falseIds[i]!]) {

@@ -37,6 +37,8 @@ const ELEMENT: Record<number, ElementType> = {
 
 const TENSOR_TYPES: ReadonlySet<string> = new Set<TensorType>(['float32', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool', 'string']);
 const ELEMENT_TYPES: ReadonlySet<string> = new Set<string>([...TENSOR_TYPES, 'float16', 'bfloat16', 'complex64', 'complex128', 'unknown']);
+/** ONNX map keys: integers or strings. */
+const MAP_KEYS: ReadonlySet<string> = new Set(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'string']);
 
 /** True for a type runFeeds can feed and answer as a dense tensor. */
 export function isTensorType(t: string): t is TensorType {
@@ -86,9 +88,9 @@ export function valueSpecOf(v: onnx.IValueInfoProto): ValueSpec {
  */
 export function isValueType(s: string): s is ValueType {
   let i = 0;
-  const elem = (): boolean => {
+  const elem = (allowed: ReadonlySet<string> = ELEMENT_TYPES): boolean => {
     const m = /^[a-z0-9]+/.exec(s.slice(i));
-    if (!m || !ELEMENT_TYPES.has(m[0])) return false;
+    if (!m || !allowed.has(m[0])) return false;
     i += m[0].length;
     return true;
   };
@@ -96,7 +98,7 @@ export function isValueType(s: string): s is ValueType {
   const value = (level: number): boolean => {
     if (level > 8) return false;
     if (eat('seq(') || eat('optional(')) return value(level + 1) && eat(')');
-    if (eat('map(')) return elem() && eat(',') && value(level + 1) && eat(')');
+    if (eat('map(')) return elem(MAP_KEYS) && eat(',') && value(level + 1) && eat(')');
     return elem();
   };
   return value(0) && i === s.length;

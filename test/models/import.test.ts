@@ -57,13 +57,14 @@ t.test('ONNX models the store cannot serve are BAD_MODEL', async (t) => {
     name,
     type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimParam: 'N' }, { dimValue: 2 }] } } },
   });
-  const identity = onnx.ModelProto.encode(onnx.ModelProto.create({
+  // An operator onnxruntime does not know.
+  const unknownOp = onnx.ModelProto.encode(onnx.ModelProto.create({
     irVersion: 8,
     opsetImport: [{ domain: '', version: 13 }],
-    graph: { name: 'g', node: [{ opType: 'Identity', input: ['x'], output: ['y'] }], input: [tensor('x')], output: [tensor('y')] },
+    graph: { name: 'g', node: [{ opType: 'Frobnicate', input: ['x'], output: ['y'] }], input: [tensor('x')], output: [tensor('y')] },
   })).finish();
-  await fs.writeFile(path.join(dir, 'identity.onnx'), identity);
-  await rejectsWith(t, importModel(path.join(dir, 'identity.onnx')), 'BAD_MODEL', 'identity.onnx', 'TreeEnsembleRegressor');
+  await fs.writeFile(path.join(dir, 'unknown-op.onnx'), unknownOp);
+  await rejectsWith(t, importModel(path.join(dir, 'unknown-op.onnx')), 'BAD_MODEL', 'unknown-op.onnx', 'Frobnicate');
   // A tree ensemble onnxruntime refuses to load (an unknown branch mode) is refused at import, not at serve time.
   const unservable = onnx.ModelProto.decode(forestToOnnx(tinyForest()));
   const modes = unservable.graph!.node![0]!.attribute!.find((a) => a.name === 'nodes_modes')!;

@@ -38,7 +38,11 @@ t.test('what the store writes, readModelInfo reads back; mistakes are BAD_MODEL 
     ['no version', (d) => delete d.version, /version/],
     ['model_file outside', (d) => (d.model_file = '../../x.onnx'), /model_file/],
     ['no signature', (d) => delete d.signature, /signature is missing/],
-    ['bad dtype', (d) => (d.signature.inputs[0].dtype = 'int64'), /signature\/inputs\/0/],
+    ['bad dtype', (d) => (d.signature.inputs[0].dtype = 'float33'), /signature\/inputs\/0 needs .*dtype/],
+    ['bad non-tensor dtype', (d) => (d.signature.outputs[0].dtype = 'seq(map(float32,float32))'), /signature\/outputs\/0/],
+    ['unclosed dtype', (d) => (d.signature.outputs[0].dtype = 'seq(map(int64,float32)'), /signature\/outputs\/0/],
+    ['task', (d) => (d.task = 'clustering'), /task is neither regressor nor classifier/],
+    ['class_labels', (d) => (d.class_labels = [1, 'b']), /class_labels is not a list of strings or a list of integers/],
     ['features', (d) => (d.features = 'a,b'), /features is not a list of names/],
     ['preprocessing fill', (d) => (d.preprocessing = { features: ['a', 'b'], target: 'y', rules: [], fill: { b: 'high' } }), /preprocessing\/fill\/b is not a finite number/],
     ['preprocessing features', (d) => (d.preprocessing = { features: ['b', 'a'], target: 'y', rules: [], fill: {} }), /preprocessing\/features does not list the model's features in order/],
@@ -50,6 +54,15 @@ t.test('what the store writes, readModelInfo reads back; mistakes are BAD_MODEL 
     change(d);
     t.throws(() => checkModelInfo(d, 'm/model.yaml'), { code: 'BAD_MODEL', message }, what);
   }
+  // What import writes for any ONNX model reads back: element types, non-tensor outputs, task, class labels.
+  const wider = structuredClone(good) as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  wider.signature = {
+    inputs: [{ name: 'ids', shape: ['N', '?'], dtype: 'int64' }, { name: 'mask', shape: [], dtype: 'bool' }],
+    outputs: [{ name: 'output_label', shape: ['N'], dtype: 'string' }, { name: 'output_probability', shape: [], dtype: 'seq(map(string,float32))' }],
+  };
+  Object.assign(wider, { task: 'classifier', class_labels: ['a', 'b'], features: [] });
+  delete wider.preprocessing;
+  t.same(checkModelInfo(YAML.parse(YAML.stringify(wider)), 'm/model.yaml'), wider, 'the new fields read back');
   await fs.writeFile(path.join(dir, 'model.yaml'), 'name: [');
   t.throws(() => readModelInfo(dir), { code: 'BAD_MODEL', message: /model\.yaml is not valid YAML/ });
   await rejectsWith(t, getModel('tiny'), 'BAD_MODEL', 'model.yaml');

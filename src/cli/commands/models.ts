@@ -61,13 +61,14 @@ function summary(info: ModelInfo, dir: string): string {
     `  source:     ${info.source}`,
     `  created:    ${when(info.creation_time)}`,
     `  path:       ${path.join(dir, info.model_file)}`,
-    `  features:   ${info.features.join(', ')}`,
+    `  features:   ${info.features.join(', ') || '- (not a rows model: serve it through a handler API)'}`,
     `  inputs:     ${info.signature.inputs.map(tensor).join('; ')}`,
     `  outputs:    ${info.signature.outputs.map(tensor).join('; ')}`,
     `  metrics:    ${kv(info.metrics)}`,
     `  params:     ${kv(info.params)}`,
     `  fill:       ${kv(info.preprocessing?.fill ?? {})}`,
   ];
+  if (info.task) lines.push(`  task:       ${info.task}${info.class_labels ? ` (classes: ${info.class_labels.join(', ')})` : ''}`);
   if (info.training_data) lines.push(`  training:   ${kv(info.training_data as unknown as Record<string, unknown>)}`);
   if (info.reference) lines.push(`  reference:  statistics for ${Object.keys(info.reference).length} features (see -o json)`);
   if (Object.keys(info.labels ?? {}).length) lines.push(`  labels:     ${kv(info.labels)}`);
@@ -117,16 +118,17 @@ export const exportModel: Command = {
 };
 
 export const importModel: Command = {
-  summary: 'import a model archive, an ml-random-forest JSON model or an ONNX tree-ensemble model',
+  summary: 'import a model archive, an ml-random-forest JSON model or any ONNX model',
   usage: 'models import FILE [--name NAME] [--features a,b,…]',
   help: [
     'FILE is a model archive (from `bento models export`; every digest is checked first),',
-    'an ml-random-forest JSON model (converted to ONNX) or an ONNX model with a TreeEnsembleRegressor.',
-    'Prints the new tag.',
+    'an ml-random-forest JSON model (converted to ONNX) or any ONNX model onnxruntime loads (stored as it is;',
+    'its inputs and outputs read from the graph). --features names the columns of a model taking rows of',
+    'features (one 2-D numeric input), which the rows API can serve. Prints the new tag.',
   ].join('\n'),
   options: {
     name: { type: 'string', arg: 'NAME', description: 'store under this model name' },
-    features: { type: 'string', arg: 'a,b,…', description: 'feature names in column order (ONNX / ml-random-forest)' },
+    features: { type: 'string', arg: 'a,b,…', description: 'feature names in column order (rows models: ONNX / ml-random-forest)' },
   },
   positionals: { min: 1, max: 1 },
   async run({ values, positionals }) {
