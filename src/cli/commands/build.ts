@@ -2,6 +2,7 @@
  * `bento build`: flags → buildBento() → the new tag on stdout (progress on stderr, on a terminal only).
  */
 import { buildBento } from '../../builder/build.js';
+import { projectRoot } from '../../store/home.js';
 import { parsePairs, type Command } from '../command.js';
 
 export const build: Command = {
@@ -16,12 +17,13 @@ export const build: Command = {
     file: { type: 'string', short: 'f', arg: 'FILE', description: 'the bentofile (default: <project>/bentofile.yaml)' },
     version: { type: 'string', arg: 'V', description: 'use this version instead of the content-derived one' },
     label: { type: 'string', multiple: true, arg: 'k=v', description: "add a label (overrides the bentofile's)" },
-    project: { type: 'string', arg: 'DIR', description: 'the project folder (default: the current folder)' },
+    project: { type: 'string', arg: 'DIR', description: 'the project folder (default: the one the current folder is in)' },
   },
   async run({ values }) {
     const tty = process.stderr.isTTY === true;
     const result = await buildBento({
-      ...(typeof values.project === 'string' ? { projectDir: values.project } : {}),
+      // From a subfolder, the project it is in (the folder holding bentofile.yaml), as `bento list` finds its stores.
+      ...(typeof values.project === 'string' ? { projectDir: values.project } : typeof values.file === 'string' ? {} : { projectDir: projectRoot() }),
       ...(typeof values.file === 'string' ? { bentofile: values.file } : {}),
       ...(typeof values.version === 'string' ? { version: values.version } : {}),
       labels: parsePairs('--label', values.label as string[] | undefined),

@@ -1,0 +1,51 @@
+// The project's stores are found from any folder inside it (`cd src && bento list`), through the real CLI:
+// BENTO_HOME defaults to the nearest folder holding bentofile.yaml, else package.json; an explicit one wins.
+import t from 'tap';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { bento } from '../kit/cli.js';
+import { randomForest, writeModel } from '../kit/model.js';
+import { tempDir } from '../kit/project.js';
+import { projectRoot } from '../../src/store/home.js';
+
+/** This process's environment without BENTO_HOME, as a user's shell has it. */
+function userEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.BENTO_HOME;
+  return env;
+}
+
+t.test('bento models list from a subfolder sees the models of the project it is in', async (t) => {
+  const project = await tempDir(t, 'bento-root-');
+  writeFileSync(path.join(project, 'bentofile.yaml'), 'service: service.ts:svc\n');
+  writeFileSync(path.join(project, 'package.json'), '{"name":"p","type":"module"}\n');
+  writeModel(path.join(project, 'models'), randomForest(3, 2, 2), { version: 'fromroot0001' });
+  const deep = path.join(project, 'src', 'lib');
+  mkdirSync(deep, { recursive: true });
+  // A nested package (a workspace) does not hide the bentofile's folder.
+  writeFileSync(path.join(project, 'src', 'package.json'), '{"name":"inner"}\n');
+
+  const r = await bento(['models', 'list', '-o', 'json'], { cwd: deep, env: userEnv() });
+  t.equal(r.code, 0, r.stderr);
+  t.same((JSON.parse(r.stdout) as Array<{ version: string }>).map((m) => m.version), ['fromroot0001']);
+
+  const bentos = await bento(['list'], { cwd: deep, env: userEnv() });
+  t.equal(bentos.code, 0, bentos.stderr);
+  t.equal(bentos.stdout, `no bentos in ${path.join(project, 'bentos')}\n`, 'the bento store is the project\'s too');
+
+  const elsewhere = await tempDir(t, 'bento-other-home-');
+  const explicit = await bento(['models', 'list', '-o', 'json'], { cwd: deep, env: { ...userEnv(), BENTO_HOME: elsewhere } });
+  t.equal(explicit.code, 0, explicit.stderr);
+  t.same(JSON.parse(explicit.stdout), [], 'an explicit BENTO_HOME wins');
+});
+
+t.test('without a bentofile the nearest package.json marks the project; with neither, the folder itself', async (t) => {
+  const project = await tempDir(t, 'bento-root-pkg-');
+  writeFileSync(path.join(project, 'package.json'), '{"name":"p"}\n');
+  mkdirSync(path.join(project, 'a', 'b'), { recursive: true });
+  t.equal(projectRoot(path.join(project, 'a', 'b')), project);
+  t.equal(projectRoot(project), project);
+  // /tmp's own folders hold neither marker (the test's temp folders live there).
+  const bare = await tempDir(t, 'bento-root-bare-');
+  t.equal(projectRoot(path.join(bare, '.')), bare);
+});
