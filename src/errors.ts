@@ -17,6 +17,8 @@ export const ERROR_STATUS = {
   PORT_IN_USE: 409,
   BAD_DATA: 400,
   BAD_CONFIG: 400,
+  /** The service's own code fails to compile or to load (a syntax error, an exception at import). */
+  BAD_SERVICE: 400,
   BAD_ARCHIVE: 400,
   BAD_MODEL: 400,
   BENTO_CHANGED: 400,

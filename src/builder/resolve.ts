@@ -17,6 +17,7 @@ import { formatTag, parseTag } from '../store/tag.js';
 import { DEFAULT_BASE_IMAGE } from '../bento/bento-info.js';
 import type { BentofileConfig } from './bentofile.js';
 import { assertInsideProject } from './inside.js';
+import { serviceLoadError } from './load-error.js';
 
 /** Sources copied into the bento's src/ when the bentofile says nothing. */
 const DEFAULT_INCLUDE = ['**/*.ts', '**/*.mts', '**/*.js', '**/*.mjs', '**/*.json', '**/*.yaml', '**/*.yml', '*.md'];
@@ -52,26 +53,40 @@ export interface ResolveOptions {
   bentofileLabel: string;
   /** Labels from the command line; they win over the bentofile's. */
   labels?: Record<string, string>;
+  /**
+   * `FILE[:EXPORT]` from the command line (`bento serve service.ts:svc`), relative to the project: replaces the
+   * bentofile's `service:`, and its errors name it instead. Without `:EXPORT`, the one service FILE exports.
+   */
+  service?: string;
 }
 
 let loads = 0;
 
-/** Imports the service module afresh (a query string defeats the module cache, so a rebuild sees edits). */
-async function loadService(file: string, exportName: string, where: string): Promise<ServiceDefinition> {
+/**
+ * Imports the service module afresh (a query string defeats the module cache, so a rebuild sees edits) and
+ * picks its export `exportName`, or without one the only service it exports. A module that fails to compile
+ * or throws is the service code's fault (BAD_SERVICE with file:line:column), not the bentofile's.
+ */
+async function loadService(projectDir: string, file: string, exportName: string | undefined, where: string): Promise<{ name: string; definition: ServiceDefinition }> {
   let mod: Record<string, unknown>;
   try {
     mod = (await import(`${pathToFileURL(file).href}?build=${Date.now()}-${++loads}`)) as Record<string, unknown>;
   } catch (err) {
-    const msg = isBentoError(err) ? `${err.code}: ${err.message}` : (err as Error).message;
-    throw new BentoError('BAD_CONFIG', `${where}: loading ${path.basename(file)} failed: ${msg.split('\n')[0]}`);
+    throw serviceLoadError(err, file, projectDir);
+  }
+  const exported = Object.keys(mod).filter((k) => isServiceDefinition(mod[k])).sort(compareBytes);
+  const shown = path.relative(projectDir, file) || path.basename(file);
+  if (exportName === undefined) {
+    if (exported.length === 1) return { name: exported[0]!, definition: mod[exported[0]!] as ServiceDefinition };
+    const why = exported.length ? `exports ${exported.length} services (${exported.join(', ')}): name one, e.g. ${shown}:${exported[0]}` : 'exports no service made with service()';
+    throw new BentoError('BAD_CONFIG', `${where}: ${shown} ${why}`);
   }
   const svc = mod[exportName];
   if (!isServiceDefinition(svc)) {
-    const exported = Object.keys(mod).filter((k) => isServiceDefinition(mod[k]));
     const hint = exported.length ? ` (services exported: ${exported.join(', ')})` : '';
-    throw new BentoError('BAD_CONFIG', `${where}: ${path.basename(file)} has no export "${exportName}" made with service()${hint}`);
+    throw new BentoError('BAD_CONFIG', `${where}: ${shown} has no export "${exportName}" made with service()${hint}`);
   }
-  return svc;
+  return { name: exportName, definition: svc };
 }
 
 async function readDescription(projectDir: string, value: string | undefined, fallback: string, label: string): Promise<string> {
@@ -141,19 +156,24 @@ function dockerEnv(env: Record<string, string> | string[] | undefined): Record<s
 export async function resolveBuild(opts: ResolveOptions): Promise<ResolvedBuild> {
   const { config, bentofileLabel: label } = opts;
   const projectDir = path.resolve(opts.projectDir);
-  // The schema guarantees `file.ts` or `file.ts:export` (no ':' in the file part).
-  const [fileRel = '', exportName = 'svc'] = config.service.split(':');
-  const file = path.resolve(projectDir, fileRel);
-  assertInsideProject(projectDir, file, `${label}: /service`, fileRel);
+  // The schema guarantees `file.ts` or `file.ts:export` (no ':' in the file part); the bentofile's default export name is svc.
+  const [fileRel = '', bentofileExport = 'svc'] = config.service.split(':');
+  const given = opts.service === undefined ? undefined : opts.service.lastIndexOf(':') > 0 ? opts.service.slice(0, opts.service.lastIndexOf(':')) : opts.service;
+  const where = given === undefined ? `${label}: /service` : opts.service!;
+  const rel = given ?? fileRel;
+  const file = path.resolve(projectDir, rel);
+  assertInsideProject(projectDir, file, where, rel);
   if (!existsSync(file) || !statSync(file).isFile()) {
+    if (given !== undefined) throw new BentoError('FILE_NOT_FOUND', `${where}: no such file ${file}`);
     throw new BentoError('BAD_CONFIG', `${label}: /service: file not found: ${fileRel}`, [{ path: '/service', message: `no file ${file}` }]);
   }
-  const definition = await loadService(file, exportName, `${label}: /service`);
+  const wantedExport = given === undefined ? bentofileExport : opts.service!.length > given.length ? opts.service!.slice(given.length + 1) : undefined;
+  const { name: exportName, definition } = await loadService(projectDir, file, wantedExport, where);
   const description = await readDescription(projectDir, config.description, definition.description ?? '', label);
   return {
     projectDir,
     bentofileLabel: label,
-    service: { spec: `${fileRel}:${exportName}`, file, exportName, definition },
+    service: { spec: `${rel}:${exportName}`, file, exportName, definition },
     name: config.name ?? definition.name,
     description,
     labels: { ...config.labels, ...opts.labels },

@@ -20,12 +20,18 @@ type ProjectModels = Record<string, { info: ModelInfo; onnxPath: string }>;
 /**
  * The project's service and models exactly as `bento build` would resolve them: the bentofile validated, its
  * `service:` loaded, its `models:` pins applied. Without a bentofile, `service.ts:svc` and the service's own tags.
+ * `service` (`FILE[:EXPORT]` relative to the project, as in `bento serve service.ts:svc`) replaces the bentofile's.
  */
-export async function loadProject(projectDir: string): Promise<{ svc: ServiceDefinition; models: ProjectModels }> {
+export async function loadProject(projectDir: string, service?: string): Promise<{ svc: ServiceDefinition; models: ProjectModels }> {
   const file = path.join(projectDir, 'bentofile.yaml');
   const hasBentofile = existsSync(file);
   const config: BentofileConfig = hasBentofile ? await readBentofile(file) : { service: 'service.ts:svc' };
-  const resolved = await resolveBuild({ projectDir, config, bentofileLabel: hasBentofile ? displayPath(file) : 'service.ts:svc (no bentofile.yaml)' });
+  const resolved = await resolveBuild({
+    projectDir,
+    config,
+    bentofileLabel: hasBentofile ? displayPath(file) : 'service.ts:svc (no bentofile.yaml)',
+    ...(service !== undefined ? { service } : {}),
+  });
   const models: ProjectModels = {};
   for (const m of resolved.models) models[m.alias] = { info: m.info, onnxPath: path.join(m.dir, m.info.model_file ?? 'model.onnx') };
   return { svc: resolved.service.definition, models };
@@ -41,9 +47,9 @@ function swaggerUiDir(): string | undefined {
   }
 }
 
-/** Serves the project in `projectDir` in this process (or as a cluster with --production). */
-export async function serveProject(projectDir: string, flags: ServeFlags): Promise<void> {
-  const { svc, models } = await loadProject(projectDir);
+/** Serves the project in `projectDir` (its bentofile's service, or `service`) in this process (or as a cluster with --production). */
+export async function serveProject(projectDir: string, flags: ServeFlags, service?: string): Promise<void> {
+  const { svc, models } = await loadProject(projectDir, service);
   await launch({
     flags,
     label: `${svc.name}:dev`,

@@ -120,8 +120,11 @@ t.test('a service module without that export, or that fails to load, is named', 
   const project = await copyActivitiesProject(t, { 'broken.ts': 'throw new Error("boom at load");\n' });
   const noExport = await badConfig(t, resolveBuild({ projectDir: project, config: parseBentofile('service: service.ts:service\n'), bentofileLabel: 'bentofile.yaml' }));
   t.match(noExport.message, /\/service: service\.ts has no export "service" made with service\(\) \(services exported: svc\)/);
-  const broken = await badConfig(t, resolveBuild({ projectDir: project, config: parseBentofile('service: broken.ts:svc\n'), bentofileLabel: 'bentofile.yaml' }));
-  t.match(broken.message, /\/service: loading broken\.ts failed: boom at load/);
+  // A module that throws is the service code's fault, told where it threw (not the bentofile's).
+  const broken = (await resolveBuild({ projectDir: project, config: parseBentofile('service: broken.ts:svc\n'), bentofileLabel: 'bentofile.yaml' }).catch((e: unknown) => e)) as BentoError;
+  t.equal(broken.code, 'BAD_SERVICE');
+  t.match(broken.message, /^broken\.ts:1:7: boom at load\n/);
+  t.notMatch(broken.message, /bentofile/);
 });
 
 t.test('a missing description file is named with the key and the file', async (t) => {

@@ -1,6 +1,7 @@
 /**
- * `bento serve [TAG | DIR | .]`: a bento (by tag, or its folder) runs as `node <bento>/src/service.cjs`;
- * a project folder (`.`, the default, as in BentoML) is served without a build, optionally reloading.
+ * `bento serve [TAG | DIR | FILE[:EXPORT] | .]`: a bento (by tag, or its folder) runs as `node <bento>/src/service.cjs`;
+ * a project folder (`.`, the default, as in BentoML) or one service file of it (`service.ts:svc`, as
+ * BentoML's `bentoml serve service:Svc`) is served without a build, optionally reloading.
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -8,10 +9,15 @@ import { BENTO_INFO_FILE } from '../../bento/bento-info.js';
 import { locateBento } from '../../bento/locate.js';
 import { BentoError } from '../../errors.js';
 import { resolveFlags, type ServeFlags } from '../../runtime/args.js';
+import { projectRoot } from '../../store/home.js';
 import { runForwarding } from '../child.js';
 import type { Command } from '../command.js';
 
-type Target = { kind: 'bento'; dir: string; entry: string } | { kind: 'project'; dir: string };
+/** `service` is `FILE[:EXPORT]` relative to the project folder, when one file of it was named. */
+type Target = { kind: 'bento'; dir: string; entry: string } | { kind: 'project'; dir: string; service?: string };
+
+/** `service.ts`, `src/app.mts:svc`: a module file, then an optional export name (a tag never ends in .ts). */
+const SERVICE_SPEC = /^(.+\.(?:ts|mts|cts|js|mjs|cjs))(?::([A-Za-z_$][\w$]*))?$/;
 
 function isDir(p: string): boolean {
   return existsSync(p) && statSync(p).isDirectory();
@@ -22,6 +28,14 @@ function isDir(p: string): boolean {
  * by folder or tag, as every command that takes a bento decides it (locateBento).
  */
 export async function resolveTarget(target: string): Promise<Target> {
+  const spec = SERVICE_SPEC.exec(target);
+  if (spec) {
+    const file = path.resolve(spec[1]!);
+    if (!existsSync(file)) throw new BentoError('FILE_NOT_FOUND', `bento serve ${target}: no such file ${file}`);
+    // The project the file belongs to: its bentofile's models and pins apply, as for `bento serve .`.
+    const project = projectRoot(path.dirname(file));
+    return { kind: 'project', dir: project, service: `${path.relative(project, file)}${spec[2] ? `:${spec[2]}` : ''}` };
+  }
   const dir = path.resolve(target);
   if (isDir(dir) && !existsSync(path.join(dir, BENTO_INFO_FILE))) {
     if (existsSync(path.join(dir, 'bentofile.yaml')) || existsSync(path.join(dir, 'service.ts'))) return { kind: 'project', dir };
@@ -41,11 +55,13 @@ function childFlags(values: Record<string, unknown>): string[] {
 
 export const serve: Command = {
   summary: 'serve a bento (by tag or folder) or the project in a folder (default ".") over HTTP',
-  usage: 'serve [TAG | DIR | .] [--production] [--port P] [--host H] [--workers N] [--reload]',
+  usage: 'serve [TAG | DIR | FILE[:EXPORT] | .] [--production] [--port P] [--host H] [--workers N] [--reload]',
   help: [
     'A bento tag or folder runs as `node <bento>/src/service.cjs` (what its image runs); a project folder',
     'is served straight from its sources with its models from the model store (development; --reload',
-    'restarts on source changes). The port is --port, else BENTOML_PORT, else PORT, else 3000.',
+    'restarts on source changes). FILE[:EXPORT] (e.g. service.ts:svc) serves that export of a file of the',
+    'project (FILE alone: the one service it exports); without an argument, the project the current folder',
+    'is in. The port is --port, else BENTOML_PORT, else PORT, else 3000.',
     '--production runs N worker processes sharing the port (default: the CPU count) with JSON logs.',
     'Endpoints: POST /<api route> (e.g. /predict), /livez, /healthz, /readyz, /metrics, /docs, /docs.json.',
   ].join('\n'),
@@ -65,7 +81,9 @@ export const serve: Command = {
       production: values.production === true,
       reload: values.reload === true,
     });
-    const target = await resolveTarget(positionals[0] ?? '.');
+    const here = process.cwd();
+    const isProject = existsSync(path.join(here, 'bentofile.yaml')) || existsSync(path.join(here, 'service.ts'));
+    const target = await resolveTarget(positionals[0] ?? (isProject ? '.' : projectRoot()));
     if (target.kind === 'bento') {
       if (flags.reload) process.stderr.write('warning: --reload applies to project folders only; a bento is served as built\n');
       if (!existsSync(target.entry)) throw new BentoError('FILE_NOT_FOUND', `${target.entry} is missing: is ${target.dir} a complete bento?`);
@@ -73,13 +91,14 @@ export const serve: Command = {
     }
     if (flags.reload) {
       const cli = process.argv[1]!;
-      const args = [...process.execArgv, cli, 'serve', target.dir, ...childFlags(values)];
+      const what = target.service !== undefined ? path.join(target.dir, target.service) : target.dir;
+      const args = [...process.execArgv, cli, 'serve', what, ...childFlags(values)];
       const { serveWithReload } = await import('../reload.js');
       return serveWithReload(target.dir, args, (msg) => process.stderr.write(`bento serve: ${msg}\n`));
     }
     // Loaded only here: a bento's child process does not pay for the server code in this one.
     const { serveProject } = await import('../serve-project.js');
-    await serveProject(target.dir, flags);
+    await serveProject(target.dir, flags, target.service);
     return 0;
   },
 };
