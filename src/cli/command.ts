@@ -45,6 +45,19 @@ export function outputFormat(values: ParsedArgs['values']): 'json' | 'table' {
   throw new BentoError('BAD_ARGUMENT', `-o/--output must be "table" or "json", not "${String(o)}"`);
 }
 
+/** `-o` of a get command: a short summary for people (default), the whole info file as YAML, or JSON. */
+export const GET_OUTPUT_OPTION: Record<string, OptionSpec> = {
+  output: { type: 'string', short: 'o', arg: 'FORMAT', description: 'output format: summary (default), yaml or json' },
+};
+
+/** The `-o` format of a get command; anything else is a user error naming the choices. */
+export function getFormat(values: ParsedArgs['values']): 'summary' | 'yaml' | 'json' {
+  const o = values.output;
+  if (o === undefined || o === 'summary' || o === 'table') return 'summary';
+  if (o === 'yaml' || o === 'json') return o;
+  throw new BentoError('BAD_ARGUMENT', `-o/--output must be "summary", "yaml" or "json", not "${String(o)}"`);
+}
+
 /** `K=V` flags → a record; a flag without `=` or with an empty key is a user error naming the flag. */
 export function parsePairs(flag: string, values: string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};

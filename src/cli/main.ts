@@ -77,7 +77,16 @@ async function generalHelp(prefix?: string): Promise<string> {
   return lines.join('\n') + '\n';
 }
 
+/** `bento get x | head`: the reader has what it wanted; stop quietly, not with an EPIPE stack trace. */
+function quietOnClosedPipe(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipe();
   try {
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
       process.stdout.write(await generalHelp());

@@ -30,6 +30,21 @@ t.test('build, list, get, delete, export, import from the command line', async (
   const { lineage, ...shown } = JSON.parse(got.stdout) as Record<string, unknown> & { lineage: { bento: { tag: string }; models: Array<{ tag: string }> } };
   t.same(shown, onDisk, 'get -o json is the whole bento.yaml…');
   t.same([lineage.bento.tag, lineage.models.map((m) => m.tag)], [tag, [`activities_regressor:${model.version}`]], '…and its lineage');
+  const summary = await bento(['get', 'activities_model'], { home });
+  t.equal(summary.code, 0, summary.stderr);
+  const lines = summary.stdout.trimEnd().split('\n');
+  t.ok(lines.length >= 8 && lines.length <= 20, `a screenful, not the whole bento.yaml (${lines.length} lines)`);
+  t.equal(lines[0], tag);
+  t.match(summary.stdout, /^\s+service:\s+service\.ts:svc/m);
+  t.match(summary.stdout, /^\s+POST \/predict\s+predict\b/m, 'each API with its route');
+  t.match(summary.stdout, new RegExp(`^\\s+regressor = activities_regressor:${model.version}$`, 'm'), 'each model with its exact tag');
+  t.match(summary.stdout, /labels .*ci=yes/, 'the labels the image gets');
+  t.match(summary.stdout, /size:\s+[\d.]+ (B|KiB|MiB) in \d+ files/);
+  const yaml = await bento(['get', 'activities_model', '-o', 'yaml'], { home });
+  t.equal(yaml.code, 0, yaml.stderr);
+  t.same(YAML.parse(yaml.stdout), onDisk, '-o yaml is the whole bento.yaml');
+  const help = await bento(['get', '--help'], { home });
+  t.match(help.stdout, /-o, --output FORMAT\s+output format: summary \(default\), yaml or json/);
   const table = await bento(['list'], { home });
   t.match(table.stdout, new RegExp(`^TAG.*\\n${tag}\\s`, 'm'));
 

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
+import YAML from 'yaml';
 import type { Test } from 'tap';
 import { forestToOnnx } from '../../src/onnx/write.js';
 import { tempHome } from '../kit/project.js';
@@ -62,6 +63,9 @@ t.test('list and get, as tables and as JSON', async (t) => {
   t.match(human.stdout, /features:\s+a, b/);
   t.match(human.stdout, /mean_absolute_error=53\.2/);
   t.match(human.stdout, `model.onnx  sha256:${b.files['model.onnx']}`);
+  const yaml = await bento(['models', 'get', `tiny:${a.version}`, '-o', 'yaml'], { home });
+  t.equal(yaml.code, 0, yaml.stderr);
+  t.same(YAML.parse(yaml.stdout), JSON.parse(get.stdout), '-o yaml: the same model.yaml, as YAML');
 
   let common = 0;
   while (a.version[common] === b.version[common]) common++;

@@ -1,15 +1,18 @@
 /**
  * `bento list|get|delete|export|import`: flags → one call into the bento store → output.
  */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { lineage } from '../../bridge/lineage.js';
 import { BentoError } from '../../errors.js';
+import type { BentoInfo } from '../../bento/bento-info.js';
 import { deleteBento, getBento, listBentos } from '../../bento/bento-store.js';
 import { stringifyBentoInfo } from '../../bento/bento-yaml.js';
 import { exportBento as exportToFile, type ArchiveFormat } from '../../bento/export.js';
 import { importBento as importFromFile } from '../../bento/import.js';
 import { bentosRoot } from '../../store/home.js';
 import { formatTag } from '../../store/tag.js';
-import { OUTPUT_OPTION, outputFormat, type Command } from '../command.js';
+import { GET_OUTPUT_OPTION, getFormat, OUTPUT_OPTION, outputFormat, type Command } from '../command.js';
 import { confirmDelete, damagedLines, humanSize, json, table, when } from '../output.js';
 
 export const list: Command = {
@@ -34,18 +37,48 @@ export const list: Command = {
   },
 };
 
+const pairs = (o: Record<string, string>): string => Object.entries(o).map(([k, v]) => `${k}=${v}`).join(', ') || '-';
+
+/** What people want to see of a bento, in a screenful: what it serves, with what, how big, where. */
+async function summary(info: BentoInfo, dir: string): Promise<string> {
+  let size = 0;
+  for (const rel of Object.keys(info.files)) size += (await fs.stat(path.join(dir, ...rel.split('/'))).catch(() => ({ size: 0 }))).size;
+  const title = info.description.split('\n').find((l) => l.trim())?.replace(/^#+\s*/, '');
+  const lines = [
+    formatTag(info.name, info.version),
+    `  created:    ${when(info.creation_time)}`,
+    `  service:    ${info.service}${title ? `  (${title})` : ''}`,
+    '  apis:',
+  ];
+  for (const a of info.apis) {
+    const how = [a.model ? `model ${a.model}` : '', a.batchable ? `batched ≤ ${a.max_batch_size} per ${a.max_latency_ms} ms` : ''].filter(Boolean).join(', ');
+    lines.push(`    POST /${a.route.replace(/^\//, '')}  ${a.name}${how ? `  (${how})` : ''}`);
+  }
+  lines.push(info.models.length ? '  models:' : '  models:     -');
+  for (const m of info.models) lines.push(`    ${m.alias} = ${m.tag}`);
+  lines.push(
+    `  traffic:    timeout ${info.traffic.timeout} s, max concurrency ${info.traffic.max_concurrency}`,
+    `  runtime:    node ${info.runtime.node}, onnxruntime-node ${info.runtime.onnxruntime_node}`,
+    `  image:      ${info.docker.base_image}; labels ${pairs(info.labels)}`,
+    `  size:       ${humanSize(size)} in ${Object.keys(info.files).length} files`,
+    `  path:       ${dir}`,
+    'All of bento.yaml: -o yaml; with its lineage: -o json.',
+  );
+  return lines.join('\n') + '\n';
+}
+
 export const get: Command = {
-  summary: "show one bento's bento.yaml (models, APIs, runtime, file digests); with -o json also its lineage",
-  usage: 'get TAG [-o json]',
+  summary: 'show one bento: a summary (APIs, models, size, labels); -o yaml its bento.yaml, -o json that and its lineage',
+  usage: 'get TAG [-o summary|yaml|json]',
   help: 'TAG is name, name:latest, name:version or name:<unique version prefix>.',
-  options: { ...OUTPUT_OPTION },
+  options: { ...GET_OUTPUT_OPTION },
   positionals: { min: 1, max: 1 },
   async run({ values, positionals }) {
-    const format = outputFormat(values);
-    const { info } = await getBento(positionals[0]!);
+    const format = getFormat(values);
+    const { info, dir } = await getBento(positionals[0]!);
     // JSON: bento.yaml and where it came from (bento → model → run → dataset version → code version)
     if (format === 'json') return json({ ...info, lineage: await lineage(formatTag(info.name, info.version)) });
-    process.stdout.write(stringifyBentoInfo(info));
+    process.stdout.write(format === 'yaml' ? stringifyBentoInfo(info) : await summary(info, dir));
   },
 };
 

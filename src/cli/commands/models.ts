@@ -11,7 +11,8 @@ import { exportModel as exportToFile, getModel, modelStore } from '../../models/
 import { assertModelUnused, deleteModel } from '../../bento/model-use.js';
 import { modelsRoot } from '../../store/home.js';
 import { formatTag } from '../../store/tag.js';
-import { OUTPUT_OPTION, outputFormat, type Command } from '../command.js';
+import { stringifyModelInfo } from '../../models/model-yaml.js';
+import { GET_OUTPUT_OPTION, getFormat, OUTPUT_OPTION, outputFormat, type Command } from '../command.js';
 import { confirmDelete, damagedLines, humanSize, json, table, when } from '../output.js';
 
 async function dirSize(dir: string): Promise<number> {
@@ -53,8 +54,12 @@ export const list: Command = {
 };
 
 function summary(info: ModelInfo, dir: string): string {
+  // Scalars only: the grid's results, the importances and the like are for -o yaml / -o json.
   const kv = (o: Record<string, unknown> | undefined): string =>
-    Object.entries(o ?? {}).map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toPrecision(6) : JSON.stringify(v)}`).join(', ') || '-';
+    Object.entries(o ?? {})
+      .filter(([, v]) => v === null || typeof v !== 'object')
+      .map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toPrecision(6) : JSON.stringify(v)}`)
+      .join(', ') || '-';
   const tensor = (t: ModelInfo['signature']['inputs'][number]): string => `${t.name} ${t.dtype} [${t.shape.join(', ')}]`;
   const lines = [
     formatTag(info.name, info.version),
@@ -68,26 +73,28 @@ function summary(info: ModelInfo, dir: string): string {
     `  params:     ${kv(info.params)}`,
     `  fill:       ${kv(info.preprocessing?.fill ?? {})}`,
   ];
+  if (info.run) lines.push(`  run:        ${info.run}`);
   if (info.task) lines.push(`  task:       ${info.task}${info.class_labels ? ` (classes: ${info.class_labels.join(', ')})` : ''}`);
   if (info.training_data) lines.push(`  training:   ${kv(info.training_data as unknown as Record<string, unknown>)}`);
-  if (info.reference) lines.push(`  reference:  statistics for ${Object.keys(info.reference).length} features (see -o json)`);
+  if (info.reference) lines.push(`  reference:  statistics for ${Object.keys(info.reference).length} features (see -o yaml)`);
   if (Object.keys(info.labels ?? {}).length) lines.push(`  labels:     ${kv(info.labels)}`);
   lines.push('  files:');
   for (const [f, d] of Object.entries(info.files)) lines.push(`    ${f}  sha256:${d}`);
+  lines.push('All of model.yaml: -o yaml (or -o json).');
   return lines.join('\n') + '\n';
 }
 
 export const get: Command = {
-  summary: "show one model's metadata (metrics, params, features, signature, statistics, digests)",
-  usage: 'models get TAG [-o json]',
+  summary: "show one model: a summary (metrics, params, features, signature); -o yaml or -o json its whole model.yaml",
+  usage: 'models get TAG [-o summary|yaml|json]',
   help: 'TAG is name, name:latest, name:version or name:<unique version prefix>.',
-  options: { ...OUTPUT_OPTION },
+  options: { ...GET_OUTPUT_OPTION },
   positionals: { min: 1, max: 1 },
   async run({ values, positionals }) {
-    const format = outputFormat(values);
+    const format = getFormat(values);
     const { info, dir } = await getModel(positionals[0]!);
     if (format === 'json') return json(info);
-    process.stdout.write(summary(info, dir));
+    process.stdout.write(format === 'yaml' ? stringifyModelInfo(info) : summary(info, dir));
   },
 };
 
