@@ -1,10 +1,10 @@
 /**
  * `bento serve . --reload`: runs the server in a child process and restarts it when a source file of the
- * project changes (fs.watch, debounced), the way BentoML's reloader does.
+ * project changes (its folders watched, debounced; rename-saves included), the way BentoML's reloader does.
  */
-import { watch, type FSWatcher } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { exitCodeOf, spawnNode } from './child.js';
+import { watchTree, type TreeWatcher } from './watch-tree.js';
 
 const IGNORED = /(^|[\\/])(node_modules|\.git|models|bentos|coverage|\.tap)([\\/]|$)|(^|[\\/])\./;
 const WATCHED = /\.(ts|mts|cts|js|mjs|cjs|json|ya?ml)$/;
@@ -23,7 +23,7 @@ export function serveWithReload(projectDir: string, childArgs: string[], log: (m
   let stopping = false;
   let restarting = false;
   let timer: NodeJS.Timeout | undefined;
-  let watcher: FSWatcher | undefined;
+  let watcher: TreeWatcher | undefined;
 
   return new Promise((resolve) => {
     const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
@@ -52,8 +52,9 @@ export function serveWithReload(projectDir: string, childArgs: string[], log: (m
       restarting = true;
       child.kill('SIGTERM');
     };
-    watcher = watch(projectDir, { recursive: true }, (_event, file) => {
-      if (stopping || !file || !triggersReload(String(file))) return;
+    // Folders, not files: a file's watch is lost when a save renames a new file over it (sed -i, editors).
+    watcher = watchTree(projectDir, (dir) => IGNORED.test(dir), (file) => {
+      if (stopping || !triggersReload(file)) return;
       clearTimeout(timer);
       timer = setTimeout(restart, 150);
     });

@@ -1,0 +1,60 @@
+// `bento serve . --reload` through the real CLI: saves that replace the file by a rename (sed -i, an editor's
+// atomic write) restart the server every time, not only the first (a watch on the file loses it on rename).
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { PROJECT, spawnServer, stopServer, type Served } from '../kit/bento.js';
+import { randomForest, writeModel } from '../kit/model.js';
+import { tempDir } from '../kit/project.js';
+
+const CLI = path.join(PROJECT, 'bin', 'bento.mjs');
+const SERVICE = `export { svc } from ${JSON.stringify(path.join(PROJECT, 'service.js'))};\n`;
+
+const listening = (l: Record<string, unknown>): boolean => /listening on/.test(String(l.msg));
+
+/** The pid of the next server that starts listening after `seen`. */
+async function nextServer(s: Served, seen: Set<number>): Promise<number> {
+  const line = await s.waitForLog((l) => listening(l) && !seen.has(Number(l.pid)));
+  seen.add(Number(line.pid));
+  return Number(line.pid);
+}
+
+t.test('rename-saves restart the server each time, and so do later plain writes and new folders', { timeout: 120_000 }, async (t) => {
+  const project = await tempDir(t, 'bento-reload-');
+  writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'p', private: true, type: 'module' }));
+  const file = path.join(project, 'service.ts');
+  writeFileSync(file, SERVICE);
+  writeModel(path.join(project, 'models'), randomForest(4, 3, 2), { version: 'reload00000001' });
+
+  const s = await spawnServer(process.execPath, [CLI, 'serve', '.', '--reload', '--port', '0', '--host', '127.0.0.1'], { BENTO_HOME: project }, project);
+  t.teardown(() => {
+    // SIGTERM first: the reloader stops its server before it exits (SIGKILL would orphan it).
+    if (s.child.exitCode === null) s.child.kill('SIGTERM');
+    return stopServer(s);
+  });
+  const seen = new Set<number>([Number(s.logs.find(listening)!.pid)]);
+
+  // 1. sed -i: writes a temp file in the folder, then renames it over service.ts.
+  const sed = spawnSync('sed', ['-i', '1i // first edit', file]);
+  t.equal(sed.status, 0, String(sed.stderr));
+  const first = await nextServer(s, seen);
+  t.ok(first, 'restarted after the first rename-save');
+
+  // 2. An editor's atomic write: a new file renamed over the old one (a new inode again).
+  writeFileSync(`${file}.tmp~`, `// second edit\n${SERVICE}`);
+  renameSync(`${file}.tmp~`, file);
+  const second = await nextServer(s, seen);
+  t.not(second, first, 'restarted after the second rename-save too');
+
+  // 3. A plain write after those, and a source in a folder created after the start.
+  writeFileSync(file, `// third edit\n${SERVICE}`);
+  await nextServer(s, seen);
+  mkdirSync(path.join(project, 'lib'));
+  writeFileSync(path.join(project, 'lib', 'util.ts'), 'export const x = 1;\n');
+  await nextServer(s, seen);
+  t.equal(seen.size, 5, 'one server at the start and one per save');
+
+  s.child.kill('SIGTERM');
+  t.equal((await s.exited).code, 0);
+});
