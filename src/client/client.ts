@@ -36,10 +36,20 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-/** The body an API takes, read from its declaration (`api<In, Out>(…)`). */
-export type ApiInput<D> = D extends { preprocess(body: infer I, ...rest: never[]): unknown } ? I : unknown;
-/** The body an API answers: its declared output type. */
-export type ApiOutput<D> = D extends { postprocess?(outputs: never, body: never, ctx: never): infer O } ? (unknown extends O ? unknown : O) : unknown;
+/** The body an API takes, read from its declaration (`api<In, Out>(…)`): a handler's or a preprocess's argument. */
+export type ApiInput<D> = D extends { handler(body: infer I, ...rest: never[]): unknown }
+  ? I
+  : D extends { preprocess(body: infer I, ...rest: never[]): unknown }
+    ? I
+    : unknown;
+/** The body an API answers: its declared output type (what a handler resolves to, or postprocess returns). */
+export type ApiOutput<D> = D extends { handler(body: never, ctx: never): infer R }
+  ? Awaited<R>
+  : D extends { postprocess?(outputs: never, body: never, ctx: never): infer O }
+    ? unknown extends O
+      ? unknown
+      : O
+    : unknown;
 
 type ApisOf<S> = S extends { apis: infer A } ? A : Record<string, unknown>;
 

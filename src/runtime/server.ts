@@ -9,6 +9,8 @@ import type { ModelInfo } from '../models/model-info.js';
 import { loadOnnxRuntime, loadSession, type Ort, type Session } from '../onnx/session.js';
 import { Admission } from './batching/admission.js';
 import { registerApiRoute } from './http/api-route.js';
+import { handlerBatching, registerHandlerRoute } from './http/handler-route.js';
+import { registerV2Routes, V2_BATCHING } from './http/v2/routes.js';
 import { Batcher } from './batching/batcher.js';
 import type { Cancellation } from './batching/cancellation.js';
 import { clusterScrape, shareWindows } from './cluster/cluster-metrics.js';
@@ -173,10 +175,13 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   for (const [alias, m] of Object.entries(opts.models)) {
     handles[alias] = {
       info: m.info,
-      run: (feeds, outputs) => {
+      run: async (feeds, outputs) => {
         const runner = runners[alias];
-        if (!runner) return Promise.reject(readiness.error());
-        return runner.runFeeds(feeds, outputs);
+        if (!runner) throw readiness.error();
+        const began = performance.now();
+        const out = await runner.runFeeds(feeds, outputs);
+        metrics.observeInference(alias, (performance.now() - began) / 1000);
+        return out;
       },
     };
   }
@@ -187,6 +192,11 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   const warmups: Array<() => Promise<void>> = [];
 
   for (const [name, def] of apis) {
+    if (def.kind === 'handler') {
+      const batching = def.batchable ? handlerBatching(name, def, ctx, (n) => metrics.observeBatch(def.route, n)) : undefined;
+      registerHandlerRoute(app, { name, def, ctx, readiness, traffic, admission, bodyLimit, ...(batching ? { batching } : {}) });
+      continue;
+    }
     const alias = def.model;
     const width = opts.models[alias]!.info.features.length;
     // The model's own time, without the wait for the event loop: onnxruntime-node runs a session in a
@@ -241,6 +251,21 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     const observe = monitor.add(name, def.monitoring ?? DEFAULT_MONITORING, opts.models[alias]!.info, width);
     registerApiRoute(app, { name, def, ctx, readiness, traffic, admission, congested, width, infer, sizeBudgetMs, bodyLimit, observe });
   }
+
+  // The Open Inference Protocol for every model; its infer batches as the model's batchable rows API does.
+  registerV2Routes(app, {
+    service: { name: svc.name, version: opts.version },
+    models: Object.entries(opts.models).map(([alias, m]) => {
+      const rows = apis.find(([, a]) => a.kind === 'rows' && a.batchable && a.model === alias)?.[1];
+      return { alias, info: m.info, session: () => runners[alias], batching: rows ? { max_batch_size: rows.max_batch_size, max_latency_ms: rows.max_latency_ms } : V2_BATCHING };
+    }),
+    readiness,
+    traffic,
+    admission,
+    bodyLimit,
+    onBatch: (endpoint, n) => metrics.observeBatch(endpoint, n),
+    onInference: (alias, seconds) => metrics.observeInference(alias, seconds),
+  });
 
   const loaded = (async () => {
     const ort = opts.onnxruntime ?? (await loadOnnxRuntime({ bentoDir: opts.bentoDir, expectedVersion: opts.onnxruntimeVersion }));

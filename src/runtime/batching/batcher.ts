@@ -1,6 +1,8 @@
 /**
  * Adaptive batching: concurrent requests are merged into one model call and split back in order.
- * It knows nothing of HTTP or ONNX: it wraps a plain `callback(rows) → one output per row`.
+ * It knows nothing of HTTP or ONNX: it wraps a plain `callback(batch) → one output per unit`, where a unit
+ * is a row of float32 features (the rows APIs; the default) or an item of a JSON list (batchable handler
+ * APIs), cut and joined by a `BatchCodec`.
  *
  * - A batch holds at most `maxBatchSize` rows; a larger request is split across batches.
  * - One call runs at a time; requests arriving meanwhile form the next batch (natural batching).
@@ -17,10 +19,13 @@ import type { Rows } from '../../sdk/index.js';
 import type { Cancellation } from './cancellation.js';
 import { systemClock, type Clock } from './clock.js';
 import { CostModel } from './cost-model.js';
+import { rowsCodec, type BatchCodec } from './codecs.js';
 
-export type BatchCallback = (batch: Rows) => Promise<Float32Array>;
+export { itemsCodec, rowsCodec, type BatchCodec } from './codecs.js';
 
-export interface BatcherOptions {
+export type BatchCallback<In = Rows, Out = Float32Array> = (batch: In) => Promise<Out>;
+
+export interface BatcherOptions<In = Rows, Out = Float32Array> {
   /** Most rows in one call (a whole number ≥ 1, as resolveApiSettings checks it). */
   maxBatchSize: number;
   /** Budget of a request inside the batcher, from submit to answer. */
@@ -35,6 +40,8 @@ export interface BatcherOptions {
    * can time the model alone returns that, so waiting for a busy event loop is not taken for model cost.
    */
   costOf?(rows: number, wallMs: number): number;
+  /** How inputs are cut and joined (default: rowsCodec(), for Rows and Float32Array). */
+  codec?: BatchCodec<In, Out>;
 }
 
 /** A request the batcher refused or dropped because it could not be answered within its budget. */
@@ -48,22 +55,25 @@ export class ShedError extends BentoError {
   }
 }
 
-interface Pending {
-  rows: Rows;
-  /** Rows handed to a batch so far. */
+interface Pending<In, Out> {
+  input: In;
+  /** Units in `input`. */
+  count: number;
+  /** Units handed to a batch so far. */
   next: number;
-  /** Rows answered so far. */
+  /** Units answered so far. */
   done: number;
-  out?: Float32Array;
+  /** Answers of a request split across batches, in order. */
+  pieces?: Out[];
   deadline: number;
   settled: boolean;
-  resolve(out: Float32Array): void;
+  resolve(out: Out): void;
   reject(err: unknown): void;
   unlisten?: () => void;
 }
 
-interface Slice {
-  item: Pending;
+interface Slice<In, Out> {
+  item: Pending<In, Out>;
   from: number;
   count: number;
 }
@@ -73,15 +83,15 @@ interface Slice {
  *   const b = new Batcher((rows) => model.run(rows.data, rows.count, rows.width), { maxBatchSize: 1000, maxLatencyMs: 200 });
  *   const out = await b.submit({ data, count: 3, width: 5 }); // 3 outputs, in order
  */
-export class Batcher {
+export class Batcher<In = Rows, Out = Float32Array> {
   readonly cost = new CostModel();
+  private readonly codec: BatchCodec<In, Out>;
   private readonly clock: Clock;
   private readonly max: number;
   private readonly maxLatencyMs: number;
   private readonly maxQueueRows: number;
-  private readonly queue: Pending[] = [];
+  private readonly queue: Array<Pending<In, Out>> = [];
   private queued = 0;
-  private width = -1;
   private busy = false;
   private busySince = 0;
   private busyRows = 0;
@@ -92,13 +102,15 @@ export class Batcher {
   private gap = Number.POSITIVE_INFINITY;
 
   constructor(
-    private readonly callback: BatchCallback,
-    private readonly opts: BatcherOptions,
+    private readonly callback: BatchCallback<In, Out>,
+    private readonly opts: BatcherOptions<In, Out>,
   ) {
     // The settings come resolved and checked (sdk/settings.ts); this only guards the invariant the loops rely on.
     if (!(opts.maxBatchSize >= 1 && opts.maxLatencyMs > 0)) {
       throw new BentoError('INTERNAL', `batcher: unresolved settings (maxBatchSize ${opts.maxBatchSize}, maxLatencyMs ${opts.maxLatencyMs})`);
     }
+    // Without a codec the units are Rows (In and Out at their defaults): the rows codec is theirs.
+    this.codec = opts.codec ?? (rowsCodec() as unknown as BatchCodec<In, Out>);
     this.clock = opts.clock ?? systemClock;
     this.max = opts.maxBatchSize;
     this.maxLatencyMs = opts.maxLatencyMs;
@@ -117,18 +129,14 @@ export class Batcher {
    * `ownMs` is work the request itself took before it came here (parsing, validation, preprocessing): it
    * extends the budget, as its size does (sizeBudgetMs).
    */
-  submit(rows: Rows, cancel?: Cancellation, since?: number, ownMs = 0): Promise<Float32Array> {
-    if (rows.count === 0) return Promise.resolve(new Float32Array(0));
-    if (rows.data.length !== rows.count * rows.width) {
-      return Promise.reject(new BentoError('INTERNAL', `batcher: ${rows.data.length} values for ${rows.count} rows × ${rows.width}`));
-    }
-    if (this.width >= 0 && rows.width !== this.width) {
-      return Promise.reject(new BentoError('INTERNAL', `batcher: rows of width ${rows.width} where ${this.width} was expected`));
-    }
+  submit(input: In, cancel?: Cancellation, since?: number, ownMs = 0): Promise<Out> {
+    const count = this.codec.count(input);
+    if (count === 0) return Promise.resolve(this.codec.empty());
+    const problem = this.codec.problem?.(input);
+    if (problem) return Promise.reject(new BentoError('INTERNAL', problem));
     if (cancel?.cancelled) return Promise.reject(cancel.reason);
-    this.width = rows.width;
     const now = this.clock.now();
-    const deadline = Math.min(now, since ?? now) + this.maxLatencyMs + Math.max(0, ownMs) + this.sizeBudgetMs(rows.count);
+    const deadline = Math.min(now, since ?? now) + this.maxLatencyMs + Math.max(0, ownMs) + this.sizeBudgetMs(count);
     this.noteArrival(now);
 
     // Its whole budget already spent before it got here (waiting to be read and parsed): answering it
@@ -136,21 +144,21 @@ export class Batcher {
     if (now > deadline) return Promise.reject(this.shed(`it waited past its ${this.maxLatencyMs} ms budget before reaching the model`));
     // Shed now rather than buffer: only when something is ahead, or a lone huge request could never run.
     const ahead = this.busy || this.queue.length > 0;
-    if (ahead && this.queued + rows.count > this.maxQueueRows) {
+    if (ahead && this.queued + count > this.maxQueueRows) {
       return Promise.reject(this.shed(`the queue is full (${this.queued} rows waiting)`));
     }
-    if (ahead && this.cost.samples > 0 && now + this.expectedMs(rows.count, now) > deadline) {
+    if (ahead && this.cost.samples > 0 && now + this.expectedMs(count, now) > deadline) {
       return Promise.reject(this.shed(`the model cannot answer within ${this.maxLatencyMs} ms at the current load`));
     }
 
-    return new Promise<Float32Array>((resolve, reject) => {
-      const item: Pending = { rows, next: 0, done: 0, deadline, settled: false, resolve, reject };
+    return new Promise<Out>((resolve, reject) => {
+      const item: Pending<In, Out> = { input, count, next: 0, done: 0, deadline, settled: false, resolve, reject };
       if (cancel) {
         cancel.onCancel((reason) => this.fail(item, reason));
         item.unlisten = () => cancel.onCancel(undefined);
       }
       this.queue.push(item);
-      this.queued += rows.count;
+      this.queued += count;
       this.schedule();
     });
   }
@@ -242,40 +250,27 @@ export class Batcher {
       const item = this.queue[0]!;
       if (item.next > 0 || now <= item.deadline) return;
       this.queue.shift();
-      this.queued -= item.rows.count;
+      this.queued -= item.count;
       this.settle(item, this.shed(`waited past its budget (${this.maxLatencyMs} ms plus its own work)`));
     }
   }
 
   private dispatch(now: number): void {
-    const slices: Slice[] = [];
+    const slices: Array<Slice<In, Out>> = [];
     let total = 0;
     while (total < this.max && this.queue.length > 0) {
       const item = this.queue[0]!;
-      const count = Math.min(item.rows.count - item.next, this.max - total);
+      const count = Math.min(item.count - item.next, this.max - total);
       slices.push({ item, from: item.next, count });
       item.next += count;
       total += count;
-      if (item.next === item.rows.count) this.queue.shift();
+      if (item.next === item.count) this.queue.shift();
     }
     this.queued -= total;
-    const width = this.width;
-    let data: Float32Array;
-    const first = slices[0]!;
-    if (slices.length === 1 && first.from === 0 && first.count === first.item.rows.count) {
-      data = first.item.rows.data;
-    } else {
-      data = new Float32Array(total * width);
-      let off = 0;
-      for (const s of slices) {
-        data.set(s.item.rows.data.subarray(s.from * width, (s.from + s.count) * width), off * width);
-        off += s.count;
-      }
-    }
     this.busy = true;
     this.busySince = now;
     this.busyRows = total;
-    const batch: Rows = { data, count: total, width };
+    const batch = this.codec.join(slices.map((s) => ({ input: s.item.input, from: s.from, count: s.count })));
     // The batcher is free again before anyone hears back, so a request submitted by an answered caller
     // is not mistaken for one waiting behind a busy model.
     const finish = (): void => {
@@ -290,7 +285,8 @@ export class Batcher {
       .then(
         (out) => {
           finish();
-          if (out.length !== total) throw new BentoError('INTERNAL', `model returned ${out.length} outputs for ${total} rows`);
+          const n = this.codec.outputCount(out);
+          if (n !== total) throw new BentoError('INTERNAL', `model returned ${n < 0 ? 'no list' : n} outputs for ${total} rows`);
           this.answer(slices, out);
         },
         (err: unknown) => {
@@ -304,18 +300,20 @@ export class Batcher {
       });
   }
 
-  private answer(slices: Slice[], out: Float32Array): void {
+  private answer(slices: Array<Slice<In, Out>>, out: Out): void {
     let off = 0;
     for (const s of slices) {
       const item = s.item;
       if (!item.settled) {
-        if (s.count === item.rows.count) {
+        const piece = this.codec.slice(out, off, s.count);
+        if (s.count === item.count) {
           item.done = s.count;
-          this.settle(item, undefined, out.subarray(off, off + s.count));
+          this.settle(item, undefined, piece);
         } else {
-          (item.out ??= new Float32Array(item.rows.count)).set(out.subarray(off, off + s.count), s.from);
+          // Batches run one at a time and in queue order, so the pieces of a request arrive in order.
+          (item.pieces ??= []).push(piece);
           item.done += s.count;
-          if (item.done === item.rows.count) this.settle(item, undefined, item.out);
+          if (item.done === item.count) this.settle(item, undefined, this.codec.concat(item.pieces, item.count));
         }
       }
       off += s.count;
@@ -323,24 +321,24 @@ export class Batcher {
   }
 
   /** Rejects a request (its call failed, or it was cancelled), taking its waiting rows out of the queue. */
-  private fail(item: Pending, err: unknown): void {
+  private fail(item: Pending<In, Out>, err: unknown): void {
     if (item.settled) return;
     this.remove(item);
     this.settle(item, err);
   }
 
   /** Takes an item's rows that are still waiting out of the queue. */
-  private remove(item: Pending): void {
+  private remove(item: Pending<In, Out>): void {
     const i = this.queue.indexOf(item);
     if (i < 0) return;
     this.queue.splice(i, 1);
-    this.queued -= item.rows.count - item.next;
+    this.queued -= item.count - item.next;
   }
 
-  private settle(item: Pending, err: unknown, out?: Float32Array): void {
+  private settle(item: Pending<In, Out>, err: unknown, out?: Out): void {
     item.settled = true;
     item.unlisten?.();
-    if (out) item.resolve(out);
+    if (out !== undefined) item.resolve(out);
     else item.reject(err);
   }
 }

@@ -1,0 +1,269 @@
+// Handler APIs (code of their own) on a real port with real onnxruntime: one service with a forest and a
+// ZipMap classifier, a handler calling both and turning probabilities into labels, a batchable handler
+// whose concurrent requests share model calls (seen in the batch-size metric), the rows API beside them,
+// and the errors a handler can cause.
+import t from 'tap';
+import { BentoClient } from '../../src/client/index.js';
+import { BentoError } from '../../src/errors.js';
+import { predictRow } from '../../src/forest/forest.js';
+import { forestToOnnx } from '../../src/onnx/write.js';
+import { api, service, type ApiContext, type TensorValue } from '../../src/sdk/index.js';
+import { recordsToRows } from '../../src/pipeline/preprocess.js';
+import { get, post, sample } from '../kit/http.js';
+import { randomForest } from '../kit/model.js';
+import { classifierReference, treeClassifierOnnx } from '../kit/onnx-fixtures.js';
+import { layModel, serveModels } from '../kit/served-models.js';
+
+const LABELS = ['setosa', 'versicolor', 'virginica'] as const;
+const FEATURES = ['a', 'b', 'c', 'd', 'e'];
+const forest = randomForest(5, 10, 4);
+
+interface Reading {
+  x: [number, number];
+  features: number[];
+}
+interface Assessment {
+  label: string;
+  confidence: number;
+  score: number;
+}
+
+const readingSchema = {
+  type: 'object',
+  required: ['x', 'features'],
+  properties: {
+    x: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 },
+    features: { type: 'array', items: { type: 'number' }, minItems: 5, maxItems: 5 },
+  },
+};
+const assessmentSchema = {
+  type: 'object',
+  required: ['label', 'confidence', 'score'],
+  properties: { label: { type: 'string' }, confidence: { type: 'number' }, score: { type: 'number' } },
+};
+
+/** The most probable label of each row of a ZipMap output. */
+function labelsOf(maps: Array<Record<string, number>>): Array<{ label: string; confidence: number }> {
+  return maps.map((m) => {
+    const [label, confidence] = Object.entries(m).reduce((best, e) => (e[1] > best[1] ? e : best));
+    return { label, confidence };
+  });
+}
+
+async function assess(readings: Reading[], ctx: ApiContext): Promise<Assessment[]> {
+  const [cls, reg] = await Promise.all([
+    ctx.models.classifier!.run({ X: readings.map((r) => r.x) }),
+    ctx.models.forest!.run({ input: readings.map((r) => r.features) }),
+  ]);
+  const labels = labelsOf(cls.output_probability as Array<Record<string, number>>);
+  const scores = (reg.variable as TensorValue).data as Float32Array;
+  return labels.map((l, i) => ({ ...l, score: scores[i]! }));
+}
+
+// Items of the batchable handler, and every batch it was called with (the test gates the first call).
+const batches: number[] = [];
+let gate: Promise<void> | undefined;
+let entered: () => void = () => {};
+
+const svc = service({
+  name: 'garden',
+  models: { forest: 'garden_forest:latest', classifier: 'garden_classifier:latest' },
+  apis: {
+    assess: api({
+      doc: 'Label and score readings with two models',
+      input: { type: 'array', items: readingSchema },
+      output: { type: 'array', items: assessmentSchema },
+      handler: assess,
+    }),
+    label: api({
+      input: { type: 'array', items: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 } },
+      output: { type: 'array', items: { type: 'string' } },
+      batchable: true,
+      max_batch_size: 64,
+      max_latency_ms: 30_000,
+      handler: async (xs: Array<[number, number]>, ctx) => {
+        batches.push(xs.length);
+        if (gate) {
+          entered();
+          await gate;
+        }
+        const out = await ctx.models.classifier!.run({ X: xs });
+        return labelsOf(out.output_probability as Array<Record<string, number>>).map((l) => l.label);
+      },
+    }),
+    short: api({
+      input: { type: 'array' },
+      output: { type: 'array' },
+      batchable: true,
+      handler: async (xs: unknown[]) => xs.slice(1),
+    }),
+    strict: api({
+      input: { type: 'object' },
+      output: { type: 'object' },
+      handler: async () => {
+        throw new BentoError('INVALID_INPUT', 'readings from the future are refused', [{ path: '/when', message: 'is in the future' }]);
+      },
+    }),
+    broken: api({
+      input: { type: 'object' },
+      output: { type: 'object' },
+      handler: async () => {
+        throw new Error('secret database password in /etc/garden');
+      },
+    }),
+    predict: api({ model: 'forest', input: { type: 'array' }, output: { type: 'array', items: { type: 'number' } }, preprocess: recordsToRows('forest') }),
+  },
+});
+
+function readings(n: number, seed = 1): Reading[] {
+  let s = seed;
+  const r = (): number => ((s = (s * 16807) % 2147483647) / 2147483647);
+  return Array.from({ length: n }, () => ({ x: [r(), r()] as [number, number], features: FEATURES.map(() => r() * 10) }));
+}
+
+t.test('a service with two models and several APIs', async (t) => {
+  const s = await serveModels(svc, (dir) => ({
+    forest: layModel(dir, 'garden_forest', forestToOnnx(forest, { featureNames: FEATURES }), FEATURES),
+    classifier: layModel(dir, 'garden_classifier', treeClassifierOnnx({ labels: [...LABELS], zipMap: true })),
+  }));
+  t.teardown(s.close);
+
+  t.test('a handler calls both models and turns probabilities into labels', async (t) => {
+    const rs = readings(7);
+    const r = await post(`${s.url}/assess`, rs);
+    t.equal(r.status, 200);
+    t.equal(r.body.length, 7);
+    rs.forEach((reading, i) => {
+      const want = classifierReference(reading.x);
+      const got = r.body[i];
+      t.equal(got.label, LABELS[want.index], `row ${i}: label`);
+      t.ok(Math.abs(got.confidence - want.probabilities[want.index]!) < 1e-6, `row ${i}: confidence ${got.confidence}`);
+      const score = predictRow(forest, Float32Array.from(reading.features));
+      t.ok(Math.abs(got.score - score) <= 1e-4 * Math.max(1, Math.abs(score)), `row ${i}: score ${got.score} vs ${score}`);
+    });
+  });
+
+  t.test('the typed client calls a handler API with its own types', async (t) => {
+    const client = new BentoClient<typeof svc>(s.url);
+    t.teardown(() => client.close());
+    const rs = readings(3, 9);
+    // Typed from the handler: Reading[] in, Assessment[] out (a wrong body would not compile).
+    const out: Assessment[] = await client.assess(rs);
+    t.same(out.map((a) => a.label), rs.map((r) => LABELS[classifierReference(r.x).index]));
+    if (rs.length < 0) {
+      // @ts-expect-error a number is not Reading[] (never sent: the check is the compiler's)
+      await client.assess(5);
+    }
+    const labels: string[] = await client.label([[0.1, 0.9]]);
+    t.same(labels, ['setosa']);
+  });
+
+  t.test('the body is validated against input before the handler runs', async (t) => {
+    const r = await post(`${s.url}/assess`, [{ x: [1, 2], features: [1, 2, 3] }]);
+    t.equal(r.status, 400);
+    t.equal(r.body.code, 'INVALID_INPUT');
+    t.match(r.body.details[0].path, '/0/features');
+  });
+
+  t.test('the rows API works beside the handlers', async (t) => {
+    const r = await post(`${s.url}/predict`, [{ a: 1, b: 2, c: 3, d: 4, e: 5 }]);
+    t.equal(r.status, 200);
+    const want = predictRow(forest, Float32Array.from([1, 2, 3, 4, 5]));
+    t.ok(Math.abs(r.body[0] - want) <= 1e-4 * Math.max(1, Math.abs(want)));
+  });
+
+  t.test('a batchable handler: concurrent requests share calls, each gets its own slice', async (t) => {
+    batches.length = 0;
+    const batchMetrics = async (): Promise<[number, number]> => {
+      const m = await get(`${s.url}/metrics`);
+      const labels = { endpoint: '/label' };
+      return [sample(m.text, 'BENTOML_garden_adaptive_batch_size_count', labels) ?? 0, sample(m.text, 'BENTOML_garden_adaptive_batch_size_sum', labels) ?? 0];
+    };
+    const [count0, sum0] = await batchMetrics();
+    let release: () => void = () => {};
+    gate = new Promise<void>((resolve) => (release = resolve));
+    const inHandler = new Promise<void>((resolve) => (entered = resolve));
+    const bodies = Array.from({ length: 20 }, (_, i) => readings(1 + (i % 3), i + 1).map((r) => r.x));
+    // The first request holds the model; the others arrive meanwhile and wait for the next batch.
+    const first = post(`${s.url}/label`, bodies[0]);
+    await inHandler;
+    gate = undefined;
+    const rest = bodies.slice(1).map((b) => post(`${s.url}/label`, b));
+    // Every request is in flight (counted at the door) before the first call is released.
+    for (;;) {
+      const m = await get(`${s.url}/metrics`);
+      if ((sample(m.text, 'BENTOML_garden_request_in_progress', { endpoint: '/label' }) ?? 0) >= 20) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    release();
+    const answers = await Promise.all([first, ...rest]);
+    answers.forEach((a, i) => {
+      t.equal(a.status, 200);
+      t.same(a.body, bodies[i]!.map((x) => LABELS[classifierReference(x as [number, number]).index]), `request ${i} got its own labels`);
+    });
+    const items = bodies.reduce((n, b) => n + b.length, 0);
+    t.equal(batches.reduce((a, b) => a + b, 0), items, 'every item reached the handler once');
+    t.ok(batches.length < bodies.length, `${batches.length} handler calls for ${bodies.length} requests`);
+    const [count, sum] = await batchMetrics();
+    t.equal(sum - sum0, items, 'the batch-size metric counts every item');
+    t.equal(count - count0, batches.length, 'one batch observed per handler call');
+  });
+
+  t.test('a batchable handler that answers the wrong number of items is a clear 500', async (t) => {
+    const r = await post(`${s.url}/short`, [1, 2, 3]);
+    t.equal(r.status, 500);
+    t.equal(r.body.code, 'INTERNAL');
+    t.match(r.body.error, /api "short": the batchable handler returned 2 answers for 3 items/);
+  });
+
+  t.test('a batchable handler takes a JSON array only', async (t) => {
+    const r = await post(`${s.url}/label`, { x: [1, 2] });
+    t.equal(r.status, 400);
+    t.equal(r.body.code, 'INVALID_INPUT');
+  });
+
+  t.test("a handler's INVALID_INPUT is a 400 with its details", async (t) => {
+    const r = await post(`${s.url}/strict`, {});
+    t.equal(r.status, 400);
+    t.same(r.body, { error: 'readings from the future are refused', code: 'INVALID_INPUT', details: [{ path: '/when', message: 'is in the future' }] });
+  });
+
+  t.test('any other throw is a 500 in the service shape, without the message or a stack', async (t) => {
+    const r = await post(`${s.url}/broken`, {});
+    t.equal(r.status, 500);
+    t.same(Object.keys(r.body).sort(), ['code', 'details', 'error']);
+    t.equal(r.body.code, 'INTERNAL');
+    t.notMatch(r.text, /secret|\/etc\/garden|at async|handler-api\.test/);
+  });
+
+  t.test('the handler APIs and their output schemas are in the OpenAPI document', async (t) => {
+    const r = await get(`${s.url}/docs.json`);
+    t.equal(r.status, 200);
+    const op = r.body.paths['/assess'].post;
+    t.equal(op.operationId, 'assess');
+    t.equal(op.summary, 'Label and score readings with two models');
+    const ok = op.responses['200'].content['application/json'].schema;
+    t.same(ok.items.required, ['label', 'confidence', 'score']);
+  });
+});
+
+t.test('service() takes exactly one of handler and preprocess, naming service, api and key', async (t) => {
+  const base = { input: { type: 'array' }, output: { type: 'array' } };
+  const declare = (a: Record<string, unknown>) => () => service({ name: 's', models: { m: 'm' }, apis: { go: a as never } });
+  t.throws(declare({ ...base, handler: async () => [], preprocess: () => ({ data: new Float32Array(0), count: 0, width: 0 }) }), {
+    code: 'BAD_CONFIG',
+    message: /^service "s", api "go": handler and preprocess are both given/,
+  });
+  t.throws(declare({ ...base }), { code: 'BAD_CONFIG', message: /^service "s", api "go": handler or preprocess must be given/ });
+  t.throws(declare({ ...base, handler: 'no' }), { code: 'BAD_CONFIG', message: /^service "s", api "go": handler must be a function/ });
+  t.throws(declare({ ...base, handler: async () => [], postprocess: () => 1 }), { code: 'BAD_CONFIG', message: /api "go": postprocess is not a known setting/ });
+  t.throws(declare({ input: { type: 'object' }, output: { type: 'array' }, batchable: true, handler: async () => [] }), {
+    code: 'BAD_CONFIG',
+    message: /api "go": input must be an array schema/,
+  });
+  t.throws(declare({ ...base, route: '/v2/x', handler: async () => [] }), { code: 'BAD_CONFIG', message: /route "\/v2\/x" is under \/v2/ });
+  const ok = service({ name: 's', models: { m: 'm', n: 'n' }, apis: { go: api({ ...base, handler: async (b: number[]) => b }) } });
+  t.equal(ok.apis.go.kind, 'handler');
+  t.equal(ok.apis.go.model, 'm', 'a handler API records the first model when it names none');
+});
