@@ -13,10 +13,10 @@ import path from 'node:path';
 import type * as OrtModule from 'onnxruntime-node';
 import { BentoError } from '../errors.js';
 import { toTensor, toTensors } from './feeds.js';
-import { decodeModel, onnx } from './proto.js';
-import { signatureOf, type OnnxSignature } from './read.js';
+import { decodeModel, onnx, type ModelProto } from './proto.js';
+import { signatureOf } from './read.js';
 import type { Feed, ModelOutput, TensorData, TensorType } from './tensors.js';
-import { isNumericType, isTensorType, type ValueSpec } from './value-types.js';
+import { elementTypeOf, isNumericType, isTensorType, type ValueSpec } from './value-types.js';
 import { stripZipMaps, type ZipMapOutput } from './zipmap.js';
 
 /** The onnxruntime-node module (or a stand-in with the same shape, as tests inject). */
@@ -122,25 +122,34 @@ export class Session {
       interOpNumThreads: 1,
       executionMode: 'sequential',
     };
-    let sig: OnnxSignature;
+    const create = async (source: string | Uint8Array): Promise<OrtModule.InferenceSession> => {
+      try {
+        return typeof source === 'string' ? await ort.InferenceSession.create(source, options) : await ort.InferenceSession.create(source, options);
+      } catch (err) {
+        throw new BentoError('BAD_MODEL', `onnxruntime cannot load ${where}: ${(err as Error).message}`);
+      }
+    };
+    let session = await create(pathOrBytes);
+    if (!session.inputNames[0] || !session.outputNames[0]) throw new BentoError('BAD_MODEL', `${where} has no input or no output`);
+    // onnxruntime's own metadata when it describes every value as a tensor: decoding a big model with
+    // protobufjs costs seconds (10 s for 27 MB), onnxruntime has parsed it already.
+    let sig = signatureFromMetadata(session);
     let stripped: ReturnType<typeof stripZipMaps>;
-    try {
-      const model = decodeModel(typeof pathOrBytes === 'string' ? await readFile(pathOrBytes) : pathOrBytes);
+    if (!sig) {
+      let model: ModelProto;
+      try {
+        model = decodeModel(typeof pathOrBytes === 'string' ? await readFile(pathOrBytes) : pathOrBytes);
+      } catch (err) {
+        throw new BentoError('BAD_MODEL', `onnxruntime cannot load ${where}: ${(err as Error).message}`);
+      }
       sig = signatureOf(model);
       stripped = stripZipMaps(model);
-    } catch (err) {
-      const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-      throw new BentoError('BAD_MODEL', `onnxruntime cannot load ${where}: ${why}`);
+      if (stripped) {
+        await session.release?.();
+        session = await create(onnx.ModelProto.encode(stripped.model).finish());
+      }
     }
-    const source = stripped ? onnx.ModelProto.encode(stripped.model).finish() : pathOrBytes;
-    let session: OrtModule.InferenceSession;
-    try {
-      session = typeof source === 'string' ? await ort.InferenceSession.create(source, options) : await ort.InferenceSession.create(source, options);
-    } catch (err) {
-      throw new BentoError('BAD_MODEL', `onnxruntime cannot load ${where}: ${(err as Error).message}`);
-    }
-    const input = session.inputNames[0];
-    if (!input || !session.outputNames[0]) throw new BentoError('BAD_MODEL', `${where} has no input or no output`);
+    const input = session.inputNames[0]!;
     const zipMaps = new Map((stripped?.zipMaps ?? []).map((z) => [z.output, z]));
     const perRow = sig.outputs.find((o) => !zipMaps.has(o.name) && isNumericType(o.type) && (o.shape.length === 1 || (o.shape.length === 2 && o.shape[1] === 1)));
     return new Session(ort, session, { inputs: sig.inputs, outputs: sig.outputs }, zipMaps, input, perRow?.name ?? session.outputNames[0]);
@@ -209,6 +218,21 @@ export class Session {
     for (let i = 0; i < rows; i++) y[i] = Number(out.data[i]);
     return y;
   }
+}
+
+/**
+ * The inputs and outputs as onnxruntime describes them, when it does (a stand-in library may not) and every
+ * one is a tensor; undefined otherwise (the graph is read then: a ZipMap, a sequence).
+ */
+function signatureFromMetadata(session: OrtModule.InferenceSession): { inputs: ValueSpec[]; outputs: ValueSpec[] } | undefined {
+  const { inputMetadata, outputMetadata } = session as Partial<Pick<OrtModule.InferenceSession, 'inputMetadata' | 'outputMetadata'>>;
+  if (!inputMetadata || !outputMetadata) return undefined;
+  const specs: ValueSpec[] = [];
+  for (const m of [...inputMetadata, ...outputMetadata]) {
+    if (!m.isTensor) return undefined;
+    specs.push({ name: m.name, type: elementTypeOf(m.type), shape: m.shape.map((d) => (typeof d === 'number' ? (d >= 0 ? d : '?') : d === '' ? '?' : d)) });
+  }
+  return { inputs: specs.slice(0, inputMetadata.length), outputs: specs.slice(inputMetadata.length) };
 }
 
 /** A ZipMap's probability tensor `[N, C]` as N `{label: probability}` objects. */

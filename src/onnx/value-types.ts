@@ -55,6 +55,11 @@ export function elementTypeName(elemType: number | null | undefined): ElementTyp
   return ELEMENT[elemType ?? 0] ?? 'unknown';
 }
 
+/** An element type named as onnxruntime-node names it ('unknown' for one this module does not know). */
+export function elementTypeOf(name: string): ElementType {
+  return ELEMENT_TYPES.has(name) ? (name as ElementType) : 'unknown';
+}
+
 type TypeProto = onnx.ITypeProto;
 
 /** The ValueType of an ONNX TypeProto (nesting bounded: a type nested deeper than 8 levels is 'unknown'). */

@@ -1,7 +1,10 @@
 // Session.runFeeds on models that are not forests (made by test/kit/onnx-fixtures.ts), with real onnxruntime:
 // answers compared with values computed independently (numpy, or by hand), and every bad feed's error.
+import * as realOrt from 'onnxruntime-node';
 import t from 'tap';
-import { loadSession } from '../../src/onnx/session.js';
+import { onnx } from '../../src/onnx/proto.js';
+import { readOnnxSignature } from '../../src/onnx/read.js';
+import { loadSession, type Ort } from '../../src/onnx/session.js';
 import { isTensorValue, type ModelOutput, type TensorValue } from '../../src/onnx/tensors.js';
 import { classifierReference, linearRegressorOnnx, mixedInputsOnnx, mlpOnnx, treeClassifierOnnx } from '../kit/onnx-fixtures.js';
 import { rejectsWith } from '../kit/helpers.js';
@@ -120,4 +123,39 @@ t.test('bad feeds are INVALID_INPUT naming the input and what is wrong', async (
   await rejectsWith(t, mixed.runFeeds({ a: [1], flag: ['yes'], text: ['x'] }), 'INVALID_INPUT', '"flag"', 'boolean');
   await rejectsWith(t, mixed.runFeeds({ a: [1], flag: [true], text: [3] }), 'INVALID_INPUT', '"text"', 'a string');
   await rejectsWith(t, mixed.runFeeds({ a: [1, 2], flag: [true], text: ['x'] }), 'INVALID_INPUT', '"flag"', 'dimension 0 (N) is 1', '"a" has N = 2');
+});
+
+t.test("the signature onnxruntime's metadata gives is the one read from the graph", async (t) => {
+  // A library without inputMetadata/outputMetadata (as a stand-in may be) makes the session read the graph.
+  const bare = {
+    ...realOrt,
+    InferenceSession: {
+      async create(src: string | Uint8Array, o: realOrt.InferenceSession.SessionOptions) {
+        const s = typeof src === 'string' ? await realOrt.InferenceSession.create(src, o) : await realOrt.InferenceSession.create(src, o);
+        return { inputNames: s.inputNames, outputNames: s.outputNames, run: s.run.bind(s) };
+      },
+    },
+  } as unknown as Ort;
+  const unnamed = onnx.ModelProto.decode(linearRegressorOnnx(W, 3));
+  unnamed.graph!.input![0]!.type!.tensorType!.shape!.dim![0] = onnx.TensorShapeProto.Dimension.create({});
+  const models: Record<string, Uint8Array> = {
+    linear: linearRegressorOnnx(W, 3),
+    unnamed: onnx.ModelProto.encode(unnamed).finish(),
+    mlp: mlpOnnx(MLP),
+    zipmap: treeClassifierOnnx({ labels: ['a', 'b', 'c'], zipMap: true }),
+    tensors: treeClassifierOnnx({ labels: [0, 1, 2], zipMap: false }),
+    mixed: mixedInputsOnnx(),
+  };
+  for (const [name, bytes] of Object.entries(models)) {
+    const sig = readOnnxSignature(bytes);
+    const want = { inputs: sig.inputs, outputs: sig.outputs };
+    t.same((await loadSession(bytes)).signature, want, `${name}: onnxruntime-node`);
+    const s = await loadSession(bytes, { onnxruntime: bare });
+    t.same(s.signature, want, `${name}: read from the graph`);
+    if (name !== 'mixed') {
+      const width = Number(sig.inputs[0]!.shape[1]);
+      const out = await s.runFeeds({ X: [Array.from({ length: width }, (_, i) => i)] });
+      t.same(Object.keys(out), sig.outputs.map((o) => o.name), `${name}: every output answered`);
+    }
+  }
 });
