@@ -24,6 +24,8 @@ export function modelStore(): Store<ModelInfo> {
 
 export interface SaveModelInput {
   name: string;
+  /** The version to store it under (default: newVersion()), e.g. one chosen before its charts were drawn. */
+  version?: string;
   /** The ONNX model bytes, stored as `model.onnx`. */
   onnx: Uint8Array;
   info: Omit<ModelInfo, 'name' | 'version' | 'creation_time' | 'files' | 'model_file'>;
@@ -39,7 +41,7 @@ export interface SaveModelInput {
  *   console.log(`${info.name}:${info.version}`);
  */
 export async function saveModel(input: SaveModelInput): Promise<ModelInfo> {
-  const version = newVersion();
+  const version = input.version ?? newVersion();
   const { info } = await modelStore().create(input.name, version, async (tmp) => {
     await fs.writeFile(path.join(tmp, 'model.onnx'), input.onnx);
     for (const [rel, content] of Object.entries(input.extraFiles ?? {})) {

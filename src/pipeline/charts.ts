@@ -122,3 +122,33 @@ export function residualsChart(actual: ArrayLike<number>, predicted: ArrayLike<n
   body.push(`<text x="${right}" y="${top - 8}" font-size="12" text-anchor="end">${n} rows</text>`);
   return svg(title, body);
 }
+
+/** The model a chart is about: its name and, once chosen, its version. */
+export interface ChartSubject {
+  name: string;
+  version?: string;
+}
+
+/** `name:version` (the tag the model is stored under), or the name alone while it has no version. */
+export function subjectLabel(model: ChartSubject): string {
+  return model.version ? `${model.name}:${model.version}` : model.name;
+}
+
+/**
+ * The two charts stored with a trained model (and its run), each titled with the model's tag, so a chart
+ * opened on its own says which model version it describes.
+ *
+ * @example
+ *   trainingCharts({ name: 'houses', version: '1m8q…' }, { features, importances, actual, predicted, mae: 3.1 })
+ *   // { 'feature_importance.svg': '<?xml …Feature importance — houses:1m8q…', 'residuals.svg': … }
+ */
+export function trainingCharts(
+  model: ChartSubject,
+  data: { features: readonly string[]; importances: ArrayLike<number>; actual: ArrayLike<number>; predicted: ArrayLike<number>; mae: number },
+): { 'feature_importance.svg': string; 'residuals.svg': string } {
+  const label = subjectLabel(model);
+  return {
+    'feature_importance.svg': featureImportanceChart(data.features, data.importances, `Feature importance — ${label}`),
+    'residuals.svg': residualsChart(data.actual, data.predicted, `Residuals of ${label} on the validation split (MAE ${data.mae.toFixed(2)})`),
+  };
+}

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { BentoError } from '../errors.js';
-import { featureImportanceChart, residualsChart } from './charts.js';
+import { trainingCharts } from './charts.js';
 import { parseCsv, type CsvTable } from './csv.js';
 import { predict, type Forest } from '../forest/forest.js';
 import type { ForestParams } from '../forest/trainer.js';
@@ -32,6 +32,8 @@ export interface TrainingOptions {
   params?: TrainingParams;
   /** The model's name, for the charts' titles; default "model". */
   name?: string;
+  /** The version the model will be stored under, for the charts' titles (name:version). */
+  version?: string;
   /** Called after each fit of the grid search (and the refit): done of total. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -150,10 +152,10 @@ export async function runTraining(opts: TrainingOptions): Promise<TrainingResult
     reference: referenceStats(train.x, parts.train.length, features),
     predictionReference: predictionReference(inputs, parts.validation.length, features, predictions),
     importances,
-    charts: {
-      'feature_importance.svg': featureImportanceChart(features, search.refit.importances, `Feature importance — ${opts.name ?? 'model'}`),
-      'residuals.svg': residualsChart(val.y, predictions, `Residuals of ${opts.name ?? 'the model'} on the validation split (MAE ${metrics.mean_absolute_error.toFixed(2)})`),
-    },
+    charts: trainingCharts(
+      { name: opts.name ?? 'model', ...(opts.version ? { version: opts.version } : {}) },
+      { features, importances: search.refit.importances, actual: val.y, predicted: predictions, mae: metrics.mean_absolute_error },
+    ),
     validation: { inputs, rows: parts.validation.length, targets: val.y, predictions },
   };
 }

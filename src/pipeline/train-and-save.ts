@@ -134,6 +134,8 @@ export interface TrainedCandidate {
   test: RegressionMetrics;
   /** The run's id and start. */
   runId: string;
+  /** The version the model is stored under when kept (chosen up front: its charts are titled with it). */
+  modelVersion: string;
   started: Date;
   datasetVersion?: string;
   /** Where the code version is read (the project folder). */
@@ -145,11 +147,13 @@ export interface TrainedCandidate {
 export async function trainCandidate(opts: TrainAndSaveOptions = {}): Promise<TrainedCandidate> {
   const started = new Date();
   const runId = newVersion();
+  const modelVersion = newVersion();
   const plan = await planTraining(opts);
   const result = await runTraining({
     dataPath: plan.dataPath,
     dataset: plan.dataset,
     name: plan.name,
+    version: modelVersion,
     ...(plan.paramsPath ? { paramsPath: plan.paramsPath } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
@@ -161,6 +165,7 @@ export async function trainCandidate(opts: TrainAndSaveOptions = {}): Promise<Tr
     onnx,
     test: await testMetrics(plan, result),
     runId,
+    modelVersion,
     started,
     project: opts.project ?? process.cwd(),
     labels: { ...opts.labels },
@@ -180,6 +185,7 @@ export async function recordCandidate(c: TrainedCandidate, opts: { keepModel?: b
       ? undefined
       : await saveModel({
           name: plan.name,
+          version: c.modelVersion,
           onnx: c.onnx,
           info: {
             source: 'trainer',

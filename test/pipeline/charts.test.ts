@@ -1,8 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import t from 'tap';
-import { escapeXml, featureImportanceChart, niceTicks, residualsChart } from '../../src/pipeline/charts.js';
-import { PYTHON } from '../kit/python.js';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { trainOnData } from '../../src/datasets/train.js';
+import { getModel } from '../../src/models/model-store.js';
+import { escapeXml, featureImportanceChart, niceTicks, residualsChart, trainingCharts } from '../../src/pipeline/charts.js';
+import { getRun } from '../../src/pipeline/runs.js';
+import { ROOT, tempHome } from '../kit/project.js';
+import { CATALOG, PYTHON } from '../kit/python.js';
 
 const noPython = existsSync(PYTHON) ? undefined : `${PYTHON} not found: XML well-formedness not checked`;
 
@@ -51,4 +57,22 @@ t.test('ticks are round and cover the range', async (t) => {
   t.same(niceTicks(0, Infinity), [0, Infinity], 'an infinite range ends instead of looping');
   t.equal(niceTicks(NaN, NaN).length, 2, 'and so does a NaN one');
   t.equal(escapeXml(`"'<>&`), '&quot;&apos;&lt;&gt;&amp;');
+});
+
+t.test('training charts are titled with the model\'s name and version', async (t) => {
+  const charts = trainingCharts({ name: 'houses', version: '1m8qabc' }, { features: ['a', 'b'], importances: [0.6, 0.4], actual: [1, 2], predicted: [1.5, 2], mae: 0.25 });
+  t.match(charts['feature_importance.svg'], /<title>Feature importance — houses:1m8qabc<\/title>/);
+  t.match(charts['residuals.svg'], /<title>Residuals of houses:1m8qabc on the validation split \(MAE 0\.25\)<\/title>/);
+  t.match(trainingCharts({ name: 'houses' }, { features: ['a'], importances: [1], actual: [1], predicted: [1], mae: 0 })['feature_importance.svg'], /<title>Feature importance — houses<\/title>/, 'the name alone before a version exists');
+});
+
+t.test('a trained model\'s stored charts (and its run\'s) name the version it is stored under', async (t) => {
+  await tempHome(t);
+  const { info, run } = await trainOnData({ project: ROOT, conf: path.dirname(CATALOG) });
+  const tag = `${info.name}:${info.version}`;
+  for (const file of ['feature_importance.svg', 'residuals.svg']) {
+    const stored = await fs.readFile(path.join((await getModel(tag)).dir, file), 'utf8');
+    t.match(stored, `<title>${file.startsWith('feature') ? 'Feature importance — ' : 'Residuals of '}${tag}`, `model ${file}`);
+    t.equal(await fs.readFile(path.join((await getRun(run.version)).dir, file), 'utf8'), stored, `the run's ${file} is the same chart`);
+  }
 });
