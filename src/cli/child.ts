@@ -24,13 +24,16 @@ export function runForwarding(args: string[]): Promise<number> {
   };
   const onInt = forward('SIGINT');
   const onTerm = forward('SIGTERM');
+  const onHup = forward('SIGHUP'); // a production server's promotion (runtime/cluster/swap.ts)
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
+  process.on('SIGHUP', onHup);
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
+      process.off('SIGHUP', onHup);
       resolve(exitCodeOf(code, signal));
     });
   });

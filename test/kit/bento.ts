@@ -36,7 +36,7 @@ export interface FixtureBento {
  */
 export async function makeBento(
   svc: ServiceDefinition,
-  opts: { serviceModule?: string; forest?: Forest; root?: string } = {},
+  opts: { serviceModule?: string; forest?: Forest; root?: string; version?: string } = {},
 ): Promise<FixtureBento> {
   const root = opts.root ?? os.tmpdir();
   const stage = mkdtempSync(path.join(root, 'bento-stage-'));
@@ -67,7 +67,7 @@ export async function makeBento(
       env: [...inputs.env, ...(await assetInputs(bundle.assets))],
       ...(inputs.dockerfile ? { dockerfile: inputs.dockerfile } : {}),
       runtime: inputs.runtime,
-      version: VERSION,
+      version: opts.version ?? VERSION,
       now: new Date().toISOString(),
     });
     const store = new Store<BentoInfo>({ root: path.join(stage, 'bentos'), infoFile: BENTO_INFO_FILE, kind: 'bento', codec: bentoInfoCodec });
@@ -75,7 +75,7 @@ export async function makeBento(
     // A folder of its own, so removing `dir` leaves nothing behind (rename replaces the empty folder).
     const dir = mkdtempSync(path.join(root, 'bento-fixture-'));
     renameSync(built.dir, dir);
-    return { dir, forest, version: VERSION };
+    return { dir, forest, version: opts.version ?? VERSION };
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }

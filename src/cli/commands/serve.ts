@@ -9,7 +9,7 @@ import { BENTO_INFO_FILE } from '../../bento/bento-info.js';
 import { locateBento } from '../../bento/locate.js';
 import { BentoError } from '../../errors.js';
 import { resolveFlags, type ServeFlags } from '../../runtime/args.js';
-import { projectRoot } from '../../store/home.js';
+import { bentoHome, projectRoot } from '../../store/home.js';
 import { runForwarding } from '../child.js';
 import type { Command } from '../command.js';
 
@@ -62,7 +62,9 @@ export const serve: Command = {
     'restarts on source changes). FILE[:EXPORT] (e.g. service.ts:svc) serves that export of a file of the',
     'project (FILE alone: the one service it exports); without an argument, the project the current folder',
     'is in. The port is --port, else BENTOML_PORT, else PORT, else 3000.',
-    '--production runs N worker processes sharing the port (default: the CPU count) with JSON logs.',
+    '--production runs N worker processes sharing the port (default: the CPU count) with JSON logs;',
+    'SIGHUP (or `bento promote`, or the bridge) then switches it to another bento without downtime:',
+    'a bare SIGHUP re-resolves the tag it was started with (e.g. NAME:latest).',
     'Endpoints: POST /<api route> (e.g. /predict), /livez, /healthz, /readyz, /metrics, /docs, /docs.json.',
   ].join('\n'),
   options: {
@@ -87,6 +89,10 @@ export const serve: Command = {
     if (target.kind === 'bento') {
       if (flags.reload) process.stderr.write('warning: --reload applies to project folders only; a bento is served as built\n');
       if (!existsSync(target.entry)) throw new BentoError('FILE_NOT_FOUND', `${target.entry} is missing: is ${target.dir} a complete bento?`);
+      // For promotions (SIGHUP re-resolves the tag as given, in the same store; the serving record goes there).
+      const given = positionals[0];
+      if (given !== undefined && !isDir(path.resolve(given))) process.env.BENTO_SERVE_TAG = given;
+      process.env.BENTO_HOME = bentoHome();
       return runForwarding([target.entry, ...childFlags(values)]);
     }
     if (flags.reload) {

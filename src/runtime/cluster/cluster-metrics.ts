@@ -92,8 +92,11 @@ export function clusterScrape(): Promise<ClusterScrape> {
   });
 }
 
-/** Primary side: serves workers' GET requests by collecting and summing every worker's metrics. */
-export function serveWorkers(workers: () => Worker[]): void {
+/**
+ * Primary side: serves workers' GET requests by collecting and summing every worker's metrics, and the
+ * primary's own (`own`: the promotions) when given.
+ */
+export function serveWorkers(workers: () => Worker[], own?: () => Promise<MetricsJSON>): void {
   let collectId = 0;
   const collections = new Map<number, { pending: Set<number>; parts: MetricsJSON[]; windows: WindowSnapshot[]; done(): void }>();
 
@@ -110,7 +113,8 @@ export function serveWorkers(workers: () => Worker[]): void {
     const id = collectId++;
     const live = workers().filter((w) => w.isConnected());
     const reply = (parts: MetricsJSON[], windows: WindowSnapshot[]): void => {
-      const text = parts.length ? client.AggregatorRegistry.aggregate(parts).metrics() : Promise.resolve('');
+      const all = own ? own().then((mine) => [...parts, mine], () => parts) : Promise.resolve(parts);
+      const text = all.then((ps) => (ps.length ? client.AggregatorRegistry.aggregate(ps).metrics() : ''));
       void text.then((t) => {
         if (worker.isConnected()) worker.send({ type: TEXT_REPLY, id: msg.id, text: t, windows: mergeByApi(windows) });
       });

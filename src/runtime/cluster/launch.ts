@@ -5,7 +5,8 @@
 import cluster from 'node:cluster';
 import type { FastifyInstance } from 'fastify';
 import type { ServeFlags } from '../args.js';
-import { runPrimary } from './primary.js';
+import type { GoldenSample } from './golden.js';
+import { runPrimary, type PrimaryOptions } from './primary.js';
 import { runWorker } from './worker.js';
 
 export interface LaunchOptions {
@@ -16,14 +17,18 @@ export interface LaunchOptions {
   timeoutSeconds: number;
   /** e.g. `houses_model:3f2a…`, for the log lines. */
   label: string;
+  /** The bento served (its primary can be promoted to another, swap.ts); absent for a project folder. */
+  bento?: PrimaryOptions['bento'];
+  /** The golden check's requests for this process's models (golden.ts). */
+  golden?: () => GoldenSample[];
 }
 
 export async function launch(o: LaunchOptions): Promise<void> {
   const graceMs = o.timeoutSeconds * 1000 + 5000;
   if (o.flags.production && cluster.isPrimary) {
-    await runPrimary({ workers: o.flags.workers, graceMs, label: o.label, port: o.flags.port, host: o.flags.host });
+    await runPrimary({ workers: o.flags.workers, graceMs, label: o.label, port: o.flags.port, host: o.flags.host, ...(o.bento ? { bento: o.bento } : {}) });
     return;
   }
   const app = await o.makeServer(o.flags.production);
-  await runWorker(app, { port: o.flags.port, host: o.flags.host, graceMs, label: o.label });
+  await runWorker(app, { port: o.flags.port, host: o.flags.host, graceMs, label: o.label, ...(o.golden ? { golden: o.golden() } : {}) });
 }

@@ -1,7 +1,8 @@
 /**
  * The `--production` cluster primary: listens on the port and deals each connection to a ready worker
  * (dealer.ts), forks N workers and replaces a worker that dies, sums the workers' metrics for `/metrics`,
- * and on SIGTERM/SIGINT stops listening and asks every worker to drain, exiting 0 once all have finished
+ * on SIGHUP promotes the server to another bento without closing the port (swap.ts), and on
+ * SIGTERM/SIGINT stops listening and asks every worker to drain, exiting 0 once all have finished
  * (1 if one failed or the grace period ran out).
  */
 import cluster, { type Worker } from 'node:cluster';
@@ -10,7 +11,9 @@ import { serveWorkers } from './cluster-metrics.js';
 import { Dealer, TAKEN } from './dealer.js';
 import { listenError } from './listen-error.js';
 import { logLine } from './log.js';
-import { DRAINING, READY, SHUTDOWN } from './worker.js';
+import { removeServing } from './serving-file.js';
+import { Promoter, type Generation } from './swap.js';
+import { DRAINING, READY, RETIRE, SHUTDOWN } from './worker.js';
 
 export interface PrimaryOptions {
   workers: number;
@@ -18,10 +21,32 @@ export interface PrimaryOptions {
   label: string;
   port: number;
   host: string;
+  /** The bento served, for promotions; absent (a project folder): SIGHUP only says it cannot promote. */
+  bento?: {
+    /** `name:version`. */
+    tag: string;
+    dir: string;
+    /** The service (bento) name. */
+    service: string;
+    /** What the server was started with, re-resolved on a bare SIGHUP (default `name:latest`). */
+    startTag: string;
+  };
 }
 
 /** Workers that die before ever being ready, in a row, before the primary gives up (e.g. a broken model). */
 const MAX_STARTUP_FAILURES = 3;
+
+/**
+ * What a worker is to the primary: `serving` (dealt connections once ready), `pending` (a promotion's new
+ * worker, not dealt any until it joins), `retiring` (an old worker handing its clients over), `discarded`
+ * (a promotion's failed worker being killed). Only a `serving` worker that dies is replaced.
+ */
+interface Member {
+  gen: Generation;
+  role: 'serving' | 'pending' | 'retiring' | 'discarded';
+  ready: boolean;
+  waiter?: { resolve(): void; reject(err: Error): void };
+}
 
 /** Listens, then forks the workers; rejects (before any worker starts) when the port cannot be had. */
 export async function runPrimary(opts: PrimaryOptions): Promise<void> {
@@ -34,21 +59,87 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
   const bound = server.address() as net.AddressInfo;
   const address = `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
   logLine('info', `${opts.label} listening on ${address} with ${opts.workers} worker${opts.workers === 1 ? '' : 's'}`, { url: address });
-  const ready = new Set<number>();
+  const members = new Map<number, Member>();
+  let current: Generation = { bento: opts.bento?.tag ?? opts.label, dir: opts.bento?.dir ?? '', entry: process.argv[1]! };
   let stopping = false;
   let startupFailures = 0;
   let failedExit = false;
 
   const workers = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
-  serveWorkers(workers);
+  const withRole = (role: Member['role']): Worker[] => workers().filter((w) => members.get(w.id)?.role === role);
+
+  const fork = (gen: Generation, role: Member['role']): Worker => {
+    // The same flags for every generation; only the script differs (each bento's own entry and code).
+    cluster.setupPrimary({ exec: gen.entry, args: process.argv.slice(2) });
+    const w = cluster.fork();
+    members.set(w.id, { gen, role, ready: false });
+    return w;
+  };
+
+  const promoter = opts.bento
+    ? new Promoter(
+        {
+          workers: opts.workers,
+          current: () => current,
+          forkPending: (gen) => fork(gen, 'pending'),
+          whenReady: (w) =>
+            new Promise<void>((resolve, reject) => {
+              const m = members.get(w.id);
+              if (!m) return reject(new Error(`worker ${w.process.pid} is gone`));
+              if (m.ready) return resolve();
+              m.waiter = { resolve, reject };
+            }),
+          serving: () => withRole('serving').filter((w) => members.get(w.id)!.ready),
+          join: (gen, ws) => {
+            current = gen;
+            for (const w of ws) {
+              const m = members.get(w.id);
+              if (!m) continue;
+              m.role = 'serving';
+              dealer.add(w);
+            }
+          },
+          retire: (ws) => {
+            for (const w of ws) {
+              const m = members.get(w.id);
+              if (m) m.role = 'retiring';
+              dealer.remove(w);
+              if (w.isConnected()) w.send({ type: RETIRE });
+              else w.process.kill('SIGTERM');
+            }
+          },
+          discard: (ws) => {
+            for (const w of ws) {
+              const m = members.get(w.id);
+              if (m) m.role = 'discarded';
+              dealer.remove(w);
+              if (!w.isDead()) w.process.kill('SIGKILL');
+            }
+          },
+        },
+        {
+          service: opts.bento.service,
+          tag: opts.bento.startTag,
+          timeoutMs: promoteTimeoutMs(),
+          record: { pid: process.pid, url: address, port: bound.port, host: opts.host, service: opts.bento.service, tag: opts.bento.startTag, workers: opts.workers, started: new Date().toISOString() },
+        },
+      )
+    : undefined;
+  serveWorkers(workers, promoter ? () => promoter.metrics() : undefined);
 
   cluster.on('message', (worker: Worker, msg: { type?: string; id?: number }) => {
     if (msg?.type === TAKEN && typeof msg.id === 'number') {
       dealer.taken(msg.id);
     } else if (msg?.type === READY) {
-      ready.add(worker.id);
-      startupFailures = 0;
-      if (!stopping) dealer.add(worker);
+      const m = members.get(worker.id);
+      if (!m) return;
+      m.ready = true;
+      if (m.role === 'serving') {
+        startupFailures = 0;
+        if (!stopping) dealer.add(worker);
+      } else if (m.role === 'pending') {
+        m.waiter?.resolve();
+      }
     } else if (msg?.type === DRAINING) {
       dealer.remove(worker);
     }
@@ -58,23 +149,34 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
 
   cluster.on('exit', (worker: Worker, code: number | null, signal: string | null) => {
     dealer.remove(worker);
-    const wasReady = ready.delete(worker.id);
+    const m = members.get(worker.id);
+    members.delete(worker.id);
+    const how = signal ?? `exit code ${code}`;
     if (stopping) {
-      if (code !== 0) failedExit = true;
+      if (code !== 0 && m?.role !== 'discarded') failedExit = true;
       if (workers().length === 0) {
         logLine('info', 'all workers stopped');
         process.exit(failedExit ? 1 : 0);
       }
       return;
     }
-    logLine('warn', `worker ${worker.process.pid} died (${signal ?? `exit code ${code}`}); starting another`, { worker: worker.id });
-    if (!wasReady && ++startupFailures >= MAX_STARTUP_FAILURES) {
+    if (m?.role === 'pending') {
+      m.waiter?.reject(new Error(`new worker ${worker.process.pid} died before it was ready (${how})`));
+      return;
+    }
+    if (m?.role === 'discarded') return;
+    if (m?.role === 'retiring') {
+      logLine(code === 0 ? 'info' : 'warn', `old worker ${worker.process.pid} (${m.gen.bento}) retired (${how})`, { worker: worker.id });
+      return;
+    }
+    logLine('warn', `worker ${worker.process.pid} died (${how}); starting another`, { worker: worker.id });
+    if (!m?.ready && ++startupFailures >= MAX_STARTUP_FAILURES) {
       logLine('error', `${startupFailures} workers in a row died before becoming ready; giving up`);
       failedExit = true;
       stop('startup failures');
       return;
     }
-    cluster.fork();
+    fork(m?.gen ?? current, 'serving');
   });
 
   const stop = (why: string): void => {
@@ -84,6 +186,7 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
     server.close();
     dealer.close();
     for (const w of workers()) {
+      if (members.get(w.id)?.role === 'discarded') continue;
       if (w.isConnected()) w.send({ type: SHUTDOWN });
       else w.process.kill('SIGTERM');
     }
@@ -97,6 +200,21 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    if (stopping) return;
+    if (!promoter) logLine('warn', 'SIGHUP: a project folder is served, not a bento: nothing to promote (restart it instead)');
+    else promoter.signal();
+  });
+  if (promoter) {
+    promoter.writeRecord();
+    process.on('exit', () => removeServing(process.pid));
+  }
 
-  for (let i = 0; i < opts.workers; i++) cluster.fork();
+  for (let i = 0; i < opts.workers; i++) fork(current, 'serving');
+}
+
+/** BENTO_PROMOTE_TIMEOUT: seconds the new workers of a promotion have to load and pass the check (default 60). */
+function promoteTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const s = Number(env.BENTO_PROMOTE_TIMEOUT ?? 60);
+  return (Number.isFinite(s) && s > 0 ? s : 60) * 1000;
 }

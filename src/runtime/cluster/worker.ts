@@ -3,6 +3,10 @@
  * cluster worker, once its models are loaded, takes the connections the primary deals it (dealer.ts),
  * reports to the primary, and on SIGTERM/SIGINT drains — `/readyz` turns 503, the listener stops
  * accepting, every accepted request is answered — then exits 0, or 1 if the grace period runs out first.
+ * During a promotion (swap.ts) a new worker runs the golden-sample check when the primary asks (golden.ts),
+ * and an old worker retires: it gets no new connections, answers every request still coming on the ones it
+ * has with `Connection: close` (so clients reconnect, to the new workers), keeps `/readyz` at 200, and
+ * exits once its last connection has closed.
  */
 import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
@@ -13,11 +17,20 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { answerPrimary } from './cluster-metrics.js';
 import { CONNECTION, TAKEN } from './dealer.js';
+import { runGolden, type GoldenSample } from './golden.js';
 import { listenError } from './listen-error.js';
 
 export const READY = 'bento:ready';
 export const DRAINING = 'bento:draining';
 export const SHUTDOWN = 'bento:shutdown';
+/** Primary → worker: run the golden check (on `samples`, else this worker's own); answered with GOLDEN_RESULT. */
+export const GOLDEN = 'bento:golden';
+export const GOLDEN_RESULT = 'bento:golden:result';
+/** Primary → old worker after a promotion: hand the clients over and exit. */
+export const RETIRE = 'bento:retire';
+
+/** A retiring worker closes a connection idle this long (no request on it): its client has gone quiet. */
+const RETIRE_IDLE_MS = 1000;
 
 export interface WorkerOptions {
   port: number;
@@ -26,6 +39,13 @@ export interface WorkerOptions {
   graceMs: number;
   /** What the startup log line calls the service. */
   label: string;
+  /** The golden check's requests (golden.ts); none: the check only says the models loaded. */
+  golden?: GoldenSample[];
+}
+
+interface Tracked {
+  inflight: number;
+  last: number;
 }
 
 /** Starts serving `app`; resolves once listening. The process exits by itself on a signal. */
@@ -58,9 +78,33 @@ export async function runWorker(app: FastifyInstance, opts: WorkerOptions): Prom
   };
   process.on('SIGTERM', () => drain('SIGTERM'));
   process.on('SIGINT', () => drain('SIGINT'));
+  // The connections the primary handed over, with their requests in flight (for a retirement).
+  const tracked = new Map<Socket, Tracked>();
+  let retiring = false;
+  const retire = (): void => {
+    if (retiring || draining) return;
+    retiring = true;
+    send({ type: DRAINING }); // no new connections; /readyz stays 200 for the clients still here
+    app.log.info('retiring after a promotion: handing the clients over to the new workers');
+    const started = Date.now();
+    const sweep = setInterval(() => {
+      const now = Date.now();
+      for (const [socket, t] of tracked) if (t.inflight === 0 && now - t.last >= RETIRE_IDLE_MS) socket.end();
+      if (tracked.size === 0 || now - started >= opts.graceMs) {
+        clearInterval(sweep);
+        drain('retired after a promotion');
+      }
+    }, 50);
+  };
   if (inCluster) {
-    process.on('message', (msg: { type?: string }) => {
+    // A terminal's hangup reaches the whole process group: SIGHUP is the primary's (a promotion), never a worker's end.
+    process.on('SIGHUP', () => undefined);
+    process.on('message', (msg: { type?: string; id?: number; samples?: GoldenSample[] }) => {
       if (msg?.type === SHUTDOWN) drain('asked by the primary');
+      else if (msg?.type === RETIRE) retire();
+      else if (msg?.type === GOLDEN) {
+        void runGolden(app, msg.samples ?? opts.golden ?? []).then((r) => send({ type: GOLDEN_RESULT, id: msg.id, ...r }));
+      }
     });
     // The primary is gone: nobody will replace or stop us; drain and leave.
     process.on('disconnect', () => drain('the primary exited'));
@@ -78,8 +122,22 @@ export async function runWorker(app: FastifyInstance, opts: WorkerOptions): Prom
     // connection tracking — the body timeout, idle sweeps, a close that waits for the requests in flight.
     const name = `bento-worker-${process.pid}-${randomUUID().slice(0, 8)}`;
     await app.listen({ path: process.platform === 'linux' ? `\0${name}` : path.join(os.tmpdir(), `${name}.sock`), exclusive: true });
+    // Before Fastify's own listener: a retiring worker's answers say `Connection: close`.
+    app.server.prependListener('request', (req, res) => {
+      const t = tracked.get(req.socket);
+      if (t) t.inflight++;
+      if (retiring) res.setHeader('connection', 'close');
+      res.once('close', () => {
+        if (!t) return;
+        t.inflight--;
+        t.last = Date.now();
+      });
+    });
     process.on('message', (msg: { type?: string; id?: number }, socket?: Socket) => {
       if (msg?.type !== CONNECTION || !socket) return;
+      // One dealt just before the primary heard we retire is still served (its answers close it).
+      tracked.set(socket, { inflight: 0, last: Date.now() });
+      socket.once('close', () => tracked.delete(socket));
       adopt(app.server, socket);
       send({ type: TAKEN, id: msg.id });
     });
