@@ -166,8 +166,9 @@ export interface ServiceDefinition<A extends ApiDeclarations = ApiDeclarations> 
 
 const NAME = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/;
 const SERVICE_KEYS = ['name', 'models', 'apis', 'traffic', 'description'];
-const API_KEYS = ['route', 'input', 'output', 'model', 'doc', 'preprocess', 'postprocess', 'monitoring', ...BATCHING_KEYS];
-const HANDLER_API_KEYS = ['route', 'input', 'output', 'model', 'doc', 'handler', ...BATCHING_KEYS];
+// `kind` and a handler's `monitoring` are what service() adds: a resolved API may be declared again.
+const API_KEYS = ['route', 'input', 'output', 'model', 'doc', 'preprocess', 'postprocess', 'monitoring', 'kind', ...BATCHING_KEYS];
+const HANDLER_API_KEYS = ['route', 'input', 'output', 'model', 'doc', 'handler', 'monitoring', 'kind', ...BATCHING_KEYS];
 
 /** Declares one API of a service: a handler API (`handler`) or a rows API (`preprocess`). */
 export function api<In, Out>(options: HandlerApiOptions<In, Out>): HandlerApiOptions<In, Out>;
@@ -207,6 +208,9 @@ export function service<A extends ApiDeclarations>(options: ServiceOptions & { a
       throw configError(at, 'handler', 'or preprocess must be given: a handler API (handler) or a rows API (preprocess)');
     }
     checkKnownKeys(a, isHandler ? HANDLER_API_KEYS : API_KEYS, at);
+    const kind = (a as { kind?: unknown }).kind;
+    if (kind !== undefined && kind !== (isHandler ? 'handler' : 'rows')) throw configError(at, 'kind', `is ${JSON.stringify(kind)} but the API declares ${isHandler ? 'handler' : 'preprocess'}`);
+    if (isHandler && (a as { monitoring?: { enabled?: unknown } }).monitoring?.enabled === true) throw configError(at, 'monitoring', 'is for rows APIs (drift is watched on model rows); a handler API is not monitored');
     const route = a.route ?? `/${apiName}`;
     if (typeof route !== 'string' || !route.startsWith('/')) throw configError(at, 'route', `must start with "/", not ${JSON.stringify(route)}`);
     if (route === '/v2' || route.startsWith('/v2/')) throw configError(at, 'route', `"${route}" is under /v2, which the Open Inference Protocol serves`);
