@@ -98,6 +98,8 @@ export class Session {
     readonly inputName: string,
     /** The output `run` returns: the first numeric output with one value per row (else the first output). */
     readonly outputName: string,
+    /** Why `run` (rows of features in, one number per row out) cannot serve this model; undefined when it can. */
+    readonly notRows: string | undefined,
   ) {}
 
   /** Every graph input name. */
@@ -152,7 +154,14 @@ export class Session {
     const input = session.inputNames[0]!;
     const zipMaps = new Map((stripped?.zipMaps ?? []).map((z) => [z.output, z]));
     const perRow = sig.outputs.find((o) => !zipMaps.has(o.name) && isNumericType(o.type) && (o.shape.length === 1 || (o.shape.length === 2 && o.shape[1] === 1)));
-    return new Session(ort, session, { inputs: sig.inputs, outputs: sig.outputs }, zipMaps, input, perRow?.name ?? session.outputNames[0]);
+    const text = (v: ValueSpec): string => `${v.name} ${v.type} [${v.shape.join(', ')}]`;
+    const notRows =
+      sig.inputs.length !== 1 || !isNumericType(sig.inputs[0]!.type) || sig.inputs[0]!.shape.length !== 2
+        ? `${where} takes ${sig.inputs.map(text).join('; ')}, not rows of numbers (one 2-D numeric input)`
+        : !perRow
+          ? `${where} has no output with one number per row (${sig.outputs.map(text).join('; ')})`
+          : undefined;
+    return new Session(ort, session, { inputs: sig.inputs, outputs: sig.outputs }, zipMaps, input, perRow?.name ?? session.outputNames[0]!, notRows);
   }
 
   /**
@@ -202,6 +211,7 @@ export class Session {
    * (a classifier's label when it is a number).
    */
   async run(data: Float32Array, rows: number, width: number, inputName = this.inputName): Promise<Float32Array> {
+    if (this.notRows) throw new BentoError('BAD_MODEL', `${this.notRows}: serve it through a handler API (ctx.models.x.run(feeds))`);
     if (data.length !== rows * width) {
       throw new BentoError('INTERNAL', `session.run: ${data.length} values for ${rows} rows × ${width} features`);
     }
@@ -211,7 +221,7 @@ export class Session {
     const result = await this.session.run(feeds, [this.outputName]);
     const out = result[this.outputName]!;
     if (out.data.length !== rows || !isNumericType(out.type)) {
-      throw new BentoError('BAD_MODEL', `model output "${this.outputName}" is ${out.type} × ${out.data.length}, expected one number per row (${rows}); call it through a handler API`);
+      throw new BentoError('BAD_MODEL', `model output "${this.outputName}" is ${out.type} × ${out.data.length}, expected one number per row (${rows}): serve it through a handler API (ctx.models.x.run(feeds))`);
     }
     if (out.data instanceof Float32Array) return out.data;
     const y = new Float32Array(rows);

@@ -54,6 +54,7 @@ print(json.dumps({'lin': lin.tolist(), 'mlp': (h @ np.array(m['w2']) + np.array(
   }
   t.ok(close(y.data as Float32Array, want.lin), `linear: ${Array.from(y.data as Float32Array)} ≈ ${want.lin}`);
   t.ok(close(ym.data as Float32Array, want.mlp), `mlp: ${Array.from(ym.data as Float32Array)} ≈ ${want.mlp}`);
+  t.equal(lin.notRows, undefined, 'a rows model');
   t.same(Array.from(await lin.run(Float32Array.from(X.flat()), 4, 3)), Array.from(y.data as Float32Array), 'the rows path gives the same');
 });
 
@@ -76,7 +77,10 @@ t.test('a tree classifier with ZipMap: labels as a tensor, probabilities as one 
     const only = await s.runFeeds({ X: ROWS }, ['output_probability']);
     t.same(Object.keys(only), ['output_probability'], 'outputs selection');
     if (typeof labels[0] === 'number') t.same(Array.from(await s.run(Float32Array.from(ROWS.flat()), 4, 2)), ref.map((r) => labels[r.index]), 'the rows path answers the numeric label');
-    else await rejectsWith(t, s.run(Float32Array.from(ROWS.flat()), 4, 2), 'BAD_MODEL', 'output_label', 'one number per row');
+    else {
+      t.match(s.notRows, /no output with one number per row/, 'known at load');
+      await rejectsWith(t, s.run(Float32Array.from(ROWS.flat()), 4, 2), 'BAD_MODEL', 'output_label string [N]', 'one number per row', 'handler API');
+    }
   }
 });
 
@@ -97,6 +101,8 @@ t.test('int64 from numbers or bigints, bool, strings; outputs selected by name',
   t.same(Array.from(tensorOf(out.a_copy).data as BigInt64Array), [1n, 2n, -(2n ** 40n)]);
   t.same(tensorOf(out.text_copy).data, ['x', 'é', '']);
   t.same(tensorOf(out.text_copy).type, 'string');
+  t.match(s.notRows, /takes a int64 \[N\]; flag bool \[N\]; text string \[N\], not rows of numbers/);
+  await rejectsWith(t, s.run(new Float32Array(0), 1, 0), 'BAD_MODEL', 'not rows of numbers', 'handler API');
   const typed = await s.runFeeds({ a: { type: 'int64', dims: [1], data: BigInt64Array.of(7n) }, flag: { data: [0], dims: [1] }, text: { data: ['z'], dims: [1] } }, ['a_copy']);
   t.same(Object.keys(typed), ['a_copy']);
   t.same(Array.from(tensorOf(typed.a_copy).data as BigInt64Array), [7n]);
