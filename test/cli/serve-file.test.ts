@@ -91,3 +91,15 @@ t.test('a syntax error or an exception in the service code names file:line:colum
   const r = spawnSync(process.execPath, [CLI, 'build'], { cwd: dir, encoding: 'utf8', env: { ...process.env, BENTO_HOME: dir } });
   t.equal(r.stdout, '');
 });
+
+t.test('a project without "type": "module" (npm init\'s default) serves its typed service.ts', { timeout: 90_000 }, async (t) => {
+  const dir = await tempDir(t, 'bento-serve-cjs-');
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'plain', version: '1.0.0' }));
+  writeFileSync(path.join(dir, 'service.ts'), `import { svc as base } from ${SERVICE};\nexport const svc: typeof base = base;\n`);
+  writeModel(path.join(dir, 'models'), randomForest(7, 4, 3), { version: 'servecjs000001' });
+  const s = await spawnServer(process.execPath, [CLI, 'serve', 'service.ts:svc', '--port', '0', '--host', '127.0.0.1'], { BENTO_HOME: dir }, dir);
+  t.teardown(() => stopServer(s));
+  await waitForStatus(`${s.url}/readyz`);
+  s.child.kill('SIGTERM');
+  t.equal((await s.exited).code, 0);
+});
