@@ -37,6 +37,8 @@ export {
 export type JSONSchema = Record<string, unknown>;
 
 export type { Feed, ModelOutput, NestedArray, TensorData, TensorType, TensorValue } from '../onnx/tensors.js';
+/** What a handler throws for a bad body (`INVALID_INPUT` → 400 with its details). */
+export { BentoError, type ErrorDetail } from '../errors.js';
 
 /** What an API's code sees of a model at serving time. */
 export interface ModelHandle {
