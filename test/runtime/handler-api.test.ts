@@ -2,13 +2,17 @@
 // ZipMap classifier, a handler calling both and turning probabilities into labels, a batchable handler
 // whose concurrent requests share model calls (seen in the batch-size metric), the rows API beside them,
 // and the errors a handler can cause.
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import t from 'tap';
+import YAML from 'yaml';
 import { BentoClient } from '../../src/client/index.js';
 import { BentoError } from '../../src/errors.js';
 import { predictRow } from '../../src/forest/forest.js';
 import { forestToOnnx } from '../../src/onnx/write.js';
 import { api, service, type ApiContext, type TensorValue } from '../../src/sdk/index.js';
 import { recordsToRows } from '../../src/pipeline/preprocess.js';
+import { makeBento, spawnServer, stopServer, waitForStatus } from '../kit/bento.js';
 import { get, post, sample } from '../kit/http.js';
 import { randomForest } from '../kit/model.js';
 import { classifierReference, treeClassifierOnnx } from '../kit/onnx-fixtures.js';
@@ -266,4 +270,31 @@ t.test('service() takes exactly one of handler and preprocess, naming service, a
   const ok = service({ name: 's', models: { m: 'm', n: 'n' }, apis: { go: api({ ...base, handler: async (b: number[]) => b }) } });
   t.equal(ok.apis.go.kind, 'handler');
   t.equal(ok.apis.go.model, 'm', 'a handler API records the first model when it names none');
+});
+
+t.test('handler APIs from a built bento, served by --production --workers 2', { timeout: 120_000 }, async (t) => {
+  const { svc: handlers } = await import('../kit/handler-service.js');
+  const bento = await makeBento(handlers, { serviceModule: 'test/kit/handler-service.ts' });
+  t.teardown(() => rmSync(bento.dir, { recursive: true, force: true }));
+  const info = YAML.parse(readFileSync(path.join(bento.dir, 'bento.yaml'), 'utf8')) as { apis: Array<{ name: string; model: string; batchable: boolean }> };
+  t.same(info.apis.map((a) => [a.name, a.model, a.batchable]), [['score', 'regressor', false], ['bands', 'regressor', true]], 'bento.yaml records the handler APIs');
+  const openapi = YAML.parse(readFileSync(path.join(bento.dir, 'apis', 'openapi.yaml'), 'utf8')) as { paths: Record<string, { post: { responses: Record<string, { content: Record<string, { schema: { required?: string[] } }> }> } }> };
+  t.same(openapi.paths['/score']!.post.responses['200']!.content['application/json']!.schema.required, ['scores'], "the bento's OpenAPI has the handler's output schema");
+  const s = await spawnServer(process.execPath, [path.join(bento.dir, 'src', 'service.cjs'), '--production', '--workers', '2', '--port', '0', '--host', '127.0.0.1']);
+  t.teardown(() => stopServer(s));
+  await waitForStatus(`${s.url}/readyz`);
+  const x = [[1, 2, 3, 4, 5], [9, 8, 7, 6, 5], [0, 0, 0, 0, 0]];
+  const want = x.map((r) => Math.fround(predictRow(bento.forest, Float32Array.from(r))));
+  const r = await post(`${s.url}/score`, { rows: x });
+  t.equal(r.status, 200);
+  t.ok(r.body.scores.every((v: number, i: number) => Math.abs(v - want[i]!) <= 1e-4 * Math.max(1, Math.abs(want[i]!))), `scores ${r.body.scores} vs ${want}`);
+  t.equal(r.body.best, want.indexOf(Math.max(...want)));
+  const empty = await post(`${s.url}/score`, { rows: [] });
+  t.equal(empty.status, 400);
+  t.same(empty.body.details, [{ path: '/rows', message: 'needs at least one row' }]);
+  const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => post(`${s.url}/bands`, x.slice(0, 1 + (i % 3)))));
+  answers.forEach((a, i) => t.same(a.body, want.slice(0, 1 + (i % 3)).map((v) => (v >= 5 ? 'high' : 'low')), `request ${i}`));
+  const v2 = await post(`${s.url}/v2/models/activities_regressor/infer`, { inputs: [{ name: 'input', shape: [3, 5], datatype: 'FP32', data: x }] });
+  t.equal(v2.status, 200);
+  t.ok(v2.body.outputs[0].data.every((v: number, i: number) => Math.abs(v - want[i]!) <= 1e-4 * Math.max(1, Math.abs(want[i]!))), 'V2 infer in a worker');
 });
