@@ -25,7 +25,7 @@ async function project(t: Test, files: Record<string, string>): Promise<string> 
   return dir;
 }
 
-t.test('bento serve FILE:EXPORT serves that export of the file, with the project\'s models', { timeout: 90_000 }, async (t) => {
+t.test('bento serve FILE:EXPORT (or MODULE:EXPORT) serves that export of the file, with the project\'s models', { timeout: 90_000 }, async (t) => {
   const dir = await project(t, { 'app/main.ts': `export { svc as api } from ${SERVICE};\n` });
   const forest = randomForest(5, 4, 3);
   writeModel(path.join(dir, 'models'), forest, { version: 'servefile00001' });
@@ -37,6 +37,14 @@ t.test('bento serve FILE:EXPORT serves that export of the file, with the project
   t.ok(matches((await post(`${s.url}/predict`, records)).body, expected(forest, records)), 'the model from the project\'s store answers');
   s.child.kill('SIGTERM');
   t.equal((await s.exited).code, 0);
+
+  // As BentoML writes it (`bentoml serve service:Svc`): the module without its extension.
+  const b = await spawnServer(process.execPath, [CLI, 'serve', 'main:api', '--port', '0', '--host', '127.0.0.1'], { BENTO_HOME: '' }, path.join(dir, 'app'));
+  t.teardown(() => stopServer(b));
+  await waitForStatus(`${b.url}/readyz`);
+  t.ok(matches((await post(`${b.url}/predict`, records)).body, expected(forest, records)), 'main:api is app/main.ts:api');
+  b.child.kill('SIGTERM');
+  t.equal((await b.exited).code, 0);
 });
 
 t.test('FILE alone serves its one service; a missing file, export or an ambiguous file is one line', { timeout: 90_000 }, async (t) => {

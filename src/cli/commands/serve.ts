@@ -18,6 +18,14 @@ type Target = { kind: 'bento'; dir: string; entry: string } | { kind: 'project';
 
 /** `service.ts`, `src/app.mts:svc`: a module file, then an optional export name (a tag never ends in .ts). */
 const SERVICE_SPEC = /^(.+\.(?:ts|mts|cts|js|mjs|cjs))(?::([A-Za-z_$][\w$]*))?$/;
+const MODULE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
+
+/** BentoML's `service:Svc` (a module without its extension): `service.ts:Svc` when such a file exists here. */
+function moduleSpec(target: string): string | undefined {
+  const m = /^([^:]+):([A-Za-z_$][\w$]*)$/.exec(target);
+  const ext = m && MODULE_EXTENSIONS.find((e) => existsSync(path.resolve(m[1]! + e)));
+  return m && ext ? `${m[1]}${ext}:${m[2]}` : undefined;
+}
 
 function isDir(p: string): boolean {
   return existsSync(p) && statSync(p).isDirectory();
@@ -28,10 +36,11 @@ function isDir(p: string): boolean {
  * by folder or tag, as every command that takes a bento decides it (locateBento).
  */
 export async function resolveTarget(target: string): Promise<Target> {
-  const spec = SERVICE_SPEC.exec(target);
+  const spec = SERVICE_SPEC.exec(moduleSpec(target) ?? target);
   if (spec) {
     const file = path.resolve(spec[1]!);
     if (!existsSync(file)) throw new BentoError('FILE_NOT_FOUND', `bento serve ${target}: no such file ${file}`);
+    if (!statSync(file).isFile()) throw new BentoError('BAD_ARGUMENT', `bento serve ${target}: ${file} is not a file`);
     // The project the file belongs to: its bentofile's models and pins apply, as for `bento serve .`.
     const project = projectRoot(path.dirname(file));
     return { kind: 'project', dir: project, service: `${path.relative(project, file)}${spec[2] ? `:${spec[2]}` : ''}` };
