@@ -49,3 +49,15 @@ t.test('without a bentofile the nearest package.json marks the project; with nei
   const bare = await tempDir(t, 'bento-root-bare-');
   t.equal(projectRoot(path.join(bare, '.')), bare);
 });
+
+t.test('bento build from a subfolder builds the project it is in', async (t) => {
+  const project = await tempDir(t, 'bento-root-build-');
+  writeFileSync(path.join(project, 'bentofile.yaml'), 'service: service.ts:svc\n');
+  writeFileSync(path.join(project, 'package.json'), '{"name":"p","type":"module"}\n');
+  // A service that cannot load: the error shows which file the build read, without building anything.
+  writeFileSync(path.join(project, 'service.ts'), 'export const svc = ;\n');
+  mkdirSync(path.join(project, 'src'));
+  const r = await bento(['build'], { cwd: path.join(project, 'src'), env: userEnv() });
+  t.equal(r.code, 1);
+  t.match(r.stderr, /^BAD_SERVICE: service\.ts:1:20: syntax error: Unexpected ";"\n/, "the project's service.ts, found from src/");
+});
