@@ -56,28 +56,32 @@ export function toTensor(spec: ValueSpec, feed: Feed): TensorValue {
   const name = spec.name;
   if (!isTensorType(spec.type)) throw bad(name, `the model takes ${spec.type}, which cannot be fed from JavaScript`);
   const type: TensorType = spec.type;
-  let dims: number[];
-  let values: ArrayLike<unknown>;
   if (Array.isArray(feed)) {
-    ({ dims, values } = flatten(name, feed as NestedArray));
-  } else if (typeof feed === 'object' && feed !== null && 'dims' in feed && 'data' in feed) {
+    const dims = nestedDims(name, feed as NestedArray);
+    checkShape(name, dims, spec.shape);
+    return { type, dims, data: flatten(name, feed as NestedArray, dims, sink(name, type, dims.reduce((a, b) => a * b, 1))) };
+  }
+  if (typeof feed === 'object' && feed !== null && 'dims' in feed && 'data' in feed) {
     const f = feed as { data: ArrayLike<unknown>; dims: readonly unknown[]; type?: unknown };
     if (f.type !== undefined && f.type !== type) throw bad(name, `is ${String(f.type)}, the model takes ${type}`);
     if (!Array.isArray(f.dims) || !f.dims.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) throw bad(name, 'dims must be a list of non-negative integers');
-    dims = f.dims as number[];
-    values = f.data;
+    const dims = [...(f.dims as number[])];
+    const values = f.data;
     if (values === null || typeof values !== 'object' || typeof values.length !== 'number') throw bad(name, 'data must be an array or a typed array');
     const count = dims.reduce((a, b) => a * b, 1);
     if (values.length !== count) throw bad(name, `${values.length} values for dims ${shapeText(dims)} (${count} expected)`);
-  } else {
-    throw bad(name, 'must be a nested array, or { data, dims }');
+    checkShape(name, dims, spec.shape);
+    // Already the right typed array: used as it is (onnxruntime does not write to its inputs).
+    if ((type === 'float32' && values instanceof Float32Array) || (type === 'float64' && values instanceof Float64Array)) return { type, dims, data: values };
+    const out = sink(name, type, count);
+    for (let i = 0; i < count; i++) out.put(i, values[i]);
+    return { type, dims, data: out.data };
   }
-  checkShape(name, dims, spec.shape);
-  return { type, dims: [...dims], data: convert(name, type, values) };
+  throw bad(name, 'must be a nested array, or { data, dims }');
 }
 
-/** Dims from a nested array's nesting, its leaves in row-major order; ragged nesting is refused. */
-function flatten(name: string, feed: NestedArray): { dims: number[]; values: unknown[] } {
+/** Dims from a nested array's nesting (along its first items). */
+function nestedDims(name: string, feed: NestedArray): number[] {
   const dims: number[] = [];
   for (let level: unknown = feed; Array.isArray(level); level = level[0]) {
     dims.push(level.length);
@@ -86,20 +90,56 @@ function flatten(name: string, feed: NestedArray): { dims: number[]; values: unk
   }
   const count = dims.reduce((a, b) => a * b, 1);
   if (count > MAX_FEED_VALUES) throw bad(name, `holds more than ${MAX_FEED_VALUES} values`);
-  const values: unknown[] = new Array(count);
+  return dims;
+}
+
+/** A nested array's leaves, row-major, into `out`; ragged nesting is refused. */
+function flatten(name: string, feed: NestedArray, dims: readonly number[], out: Sink): TensorData {
+  if (dims.length === 2 && (out.data instanceof Float32Array || out.data instanceof Float64Array) && fastRows(feed, dims[0]!, dims[1]!, out.data)) return out.data;
   let k = 0;
-  const walk = (a: unknown, depth: number, at: string): void => {
-    if (depth === dims.length) {
-      if (Array.isArray(a)) throw bad(name, `${at} is an array where a value was expected (ragged nesting)`);
-      values[k++] = a;
+  // Where a fault is, as `[i][j]`: built only when there is one.
+  const path: number[] = [];
+  const at = (): string => path.map((i) => `[${i}]`).join('') || 'it';
+  const walk = (a: unknown, depth: number): void => {
+    if (!Array.isArray(a)) throw bad(name, `${at()} is a value where an array of ${dims[depth]} was expected (ragged nesting)`);
+    if (a.length !== dims[depth]) throw bad(name, `${at()} has ${a.length} items where ${dims[depth]} were expected (ragged nesting)`);
+    if (depth === dims.length - 1) {
+      for (let i = 0; i < a.length; i++) {
+        const v: unknown = a[i];
+        if (Array.isArray(v)) {
+          path.push(i);
+          throw bad(name, `${at()} is an array where a value was expected (ragged nesting)`);
+        }
+        out.put(k++, v);
+      }
       return;
     }
-    if (!Array.isArray(a)) throw bad(name, `${at || 'it'} is a value where an array of ${dims[depth]} was expected (ragged nesting)`);
-    if (a.length !== dims[depth]) throw bad(name, `${at || 'it'} has ${a.length} items where ${dims[depth]} were expected (ragged nesting)`);
-    for (let i = 0; i < a.length; i++) walk(a[i], depth + 1, `${at}[${i}]`);
+    for (let i = 0; i < a.length; i++) {
+      path.push(i);
+      walk(a[i], depth + 1);
+      path.pop();
+    }
   };
-  walk(feed, 0, '');
-  return { dims, values };
+  walk(feed, 0);
+  return out.data;
+}
+
+/**
+ * The common case without a call per value: rows of plain numbers into a float tensor. False at the first
+ * anything else (the general walk then says what is wrong).
+ */
+function fastRows(feed: NestedArray, rows: number, width: number, data: Float32Array | Float64Array): boolean {
+  let k = 0;
+  for (let r = 0; r < rows; r++) {
+    const row = feed[r];
+    if (!Array.isArray(row) || row.length !== width) return false;
+    for (let j = 0; j < width; j++) {
+      const v: unknown = row[j];
+      if (typeof v !== 'number') return false;
+      data[k++] = v;
+    }
+  }
+  return true;
 }
 
 function checkShape(name: string, dims: readonly number[], shape: ReadonlyArray<number | string>): void {
@@ -118,63 +158,72 @@ const INT_RANGE: Partial<Record<TensorType, [number, number]>> = {
   int32: [-(2 ** 31), 2 ** 31 - 1], uint32: [0, 2 ** 32 - 1],
 };
 
-function convert(name: string, type: TensorType, values: ArrayLike<unknown>): TensorData {
-  const n = values.length;
-  const at = (i: number, what: string): BentoError => bad(name, `value ${i} (${describe(values[i])}) is not ${what}`);
+/** A tensor's data being filled value by value, each checked and converted to the tensor's type. */
+interface Sink {
+  data: TensorData;
+  put(i: number, v: unknown): void;
+}
+
+function sink(name: string, type: TensorType, n: number): Sink {
+  const not = (i: number, v: unknown, what: string): BentoError => bad(name, `value ${i} (${describe(v)}) is not ${what}`);
   switch (type) {
     case 'float32':
     case 'float64': {
-      if (values instanceof (type === 'float32' ? Float32Array : Float64Array)) return (values as Float32Array | Float64Array).slice();
-      const out = type === 'float32' ? new Float32Array(n) : new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = values[i];
-        if (typeof v === 'number') out[i] = v;
-        else if (typeof v === 'bigint') out[i] = Number(v);
-        else throw at(i, 'a number');
-      }
-      return out;
+      const data = type === 'float32' ? new Float32Array(n) : new Float64Array(n);
+      return {
+        data,
+        put(i, v) {
+          if (typeof v === 'number') data[i] = v;
+          else if (typeof v === 'bigint') data[i] = Number(v);
+          else throw not(i, v, 'a number');
+        },
+      };
     }
     case 'int64':
     case 'uint64': {
-      const out = type === 'int64' ? new BigInt64Array(n) : new BigUint64Array(n);
+      const data = type === 'int64' ? new BigInt64Array(n) : new BigUint64Array(n);
       const [lo, hi] = type === 'int64' ? [-(2n ** 63n), 2n ** 63n - 1n] : [0n, 2n ** 64n - 1n];
-      for (let i = 0; i < n; i++) {
-        const v = values[i];
-        const b = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : undefined;
-        if (b === undefined || b < lo || b > hi) throw at(i, `an ${type} (an integer${typeof v === 'number' ? ' within ±2^53 as a number, or a bigint' : ''})`);
-        out[i] = b;
-      }
-      return out;
+      return {
+        data,
+        put(i, v) {
+          const b = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : undefined;
+          if (b === undefined || b < lo || b > hi) throw not(i, v, `an ${type} (an integer${typeof v === 'number' ? ' within ±2^53 as a number, or a bigint' : ''})`);
+          data[i] = b;
+        },
+      };
     }
     case 'bool': {
-      const out = new Uint8Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = values[i];
-        if (v === true || v === 1) out[i] = 1;
-        else if (!(v === false || v === 0)) throw at(i, 'a boolean (or 0/1)');
-      }
-      return out;
+      const data = new Uint8Array(n);
+      return {
+        data,
+        put(i, v) {
+          if (v === true || v === 1) data[i] = 1;
+          else if (!(v === false || v === 0)) throw not(i, v, 'a boolean (or 0/1)');
+        },
+      };
     }
     case 'string': {
-      const out: string[] = new Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = values[i];
-        if (typeof v !== 'string') throw at(i, 'a string');
-        out[i] = v;
-      }
-      return out;
+      const data: string[] = new Array(n);
+      return {
+        data,
+        put(i, v) {
+          if (typeof v !== 'string') throw not(i, v, 'a string');
+          data[i] = v;
+        },
+      };
     }
     default: {
       const [lo, hi] = INT_RANGE[type]!;
       const Ctor = { int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array }[type];
-      const out = new Ctor(n);
-      for (let i = 0; i < n; i++) {
-        const v = values[i];
-        const x = typeof v === 'bigint' ? Number(v) : v;
-        if (typeof x !== 'number' || !Number.isInteger(x) || x < lo || x > hi) throw at(i, `an ${type} (an integer in ${lo}..${hi})`);
-        out[i] = x;
-      }
-      return out;
+      const data = new Ctor(n);
+      return {
+        data,
+        put(i, v) {
+          const x = typeof v === 'bigint' ? Number(v) : v;
+          if (typeof x !== 'number' || !Number.isInteger(x) || x < lo || x > hi) throw not(i, v, `an ${type} (an integer in ${lo}..${hi})`);
+          data[i] = x;
+        },
+      };
     }
   }
 }
