@@ -212,7 +212,8 @@ export function service<A extends ApiDeclarations>(options: ServiceOptions & { a
     checkKnownKeys(a, isHandler ? HANDLER_API_KEYS : API_KEYS, at);
     const kind = (a as { kind?: unknown }).kind;
     if (kind !== undefined && kind !== (isHandler ? 'handler' : 'rows')) throw configError(at, 'kind', `is ${JSON.stringify(kind)} but the API declares ${isHandler ? 'handler' : 'preprocess'}`);
-    if (isHandler && (a as { monitoring?: { enabled?: unknown } }).monitoring?.enabled === true) throw configError(at, 'monitoring', 'is for rows APIs (drift is watched on model rows); a handler API is not monitored');
+    const monitoring = (a as { monitoring?: { enabled?: unknown } }).monitoring;
+    if (isHandler && monitoring !== undefined && monitoring?.enabled !== false) throw configError(at, 'monitoring', 'is for rows APIs (drift is watched on model rows); a handler API is not monitored');
     const route = a.route ?? `/${apiName}`;
     if (typeof route !== 'string' || !route.startsWith('/')) throw configError(at, 'route', `must start with "/", not ${JSON.stringify(route)}`);
     if (route === '/v2' || route.startsWith('/v2/')) throw configError(at, 'route', `"${route}" is under /v2, which the Open Inference Protocol serves`);

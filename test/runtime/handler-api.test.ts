@@ -69,6 +69,9 @@ const batches: number[] = [];
 let gate: Promise<void> | undefined;
 let entered: () => void = () => {};
 
+let holdGate: Promise<void> | undefined;
+let holdEntered: () => void = () => {};
+
 const svc = service({
   name: 'garden',
   models: { forest: 'garden_forest:latest', classifier: 'garden_classifier:latest' },
@@ -93,6 +96,19 @@ const svc = service({
         }
         const out = await ctx.models.classifier!.run({ X: xs });
         return labelsOf(out.output_probability as Array<Record<string, number>>).map((l) => l.label);
+      },
+    }),
+    held: api({
+      input: { type: 'array' },
+      output: { type: 'array' },
+      batchable: true,
+      max_latency_ms: 50,
+      handler: async (xs: unknown[]) => {
+        if (holdGate) {
+          holdEntered();
+          await holdGate;
+        }
+        return xs;
       },
     }),
     short: api({
@@ -214,6 +230,31 @@ t.test('a service with two models and several APIs', async (t) => {
     t.equal(count - count0, batches.length, 'one batch observed per handler call');
   });
 
+  t.test('a batchable handler sheds requests that wait past max_latency_ms: 503 with Retry-After', async (t) => {
+    let release: () => void = () => {};
+    holdGate = new Promise<void>((resolve) => (release = resolve));
+    const inHandler = new Promise<void>((resolve) => (holdEntered = resolve));
+    const first = post(`${s.url}/held`, [0]);
+    await inHandler;
+    holdGate = undefined;
+    const waiting = Array.from({ length: 5 }, (_, i) => post(`${s.url}/held`, [i + 1]));
+    for (;;) {
+      const m = await get(`${s.url}/metrics`);
+      if ((sample(m.text, 'BENTOML_garden_request_in_progress', { endpoint: '/held' }) ?? 0) >= 6) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // Held well past the 50 ms budget of the requests queued behind the first.
+    await new Promise((r) => setTimeout(r, 500));
+    release();
+    const [a, ...rest] = await Promise.all([first, ...waiting]);
+    t.equal(a!.status, 200, 'the request already in the handler is answered');
+    for (const r of rest) {
+      t.equal(r.status, 503);
+      t.equal(r.body.code, 'OVERLOADED');
+      t.ok(Number(r.headers.get('retry-after')) >= 1, 'Retry-After');
+    }
+  });
+
   t.test('a batchable handler that answers the wrong number of items is a clear 500', async (t) => {
     const r = await post(`${s.url}/short`, [1, 2, 3]);
     t.equal(r.status, 500);
@@ -266,6 +307,7 @@ t.test('service() takes exactly one of handler and preprocess, naming service, a
     code: 'BAD_CONFIG',
     message: /api "go": input must be an array schema/,
   });
+  t.throws(declare({ ...base, monitoring: { window: 5 }, handler: async () => [] }), { code: 'BAD_CONFIG', message: /api "go": monitoring is for rows APIs/ });
   t.throws(declare({ ...base, route: '/v2/x', handler: async () => [] }), { code: 'BAD_CONFIG', message: /route "\/v2\/x" is under \/v2/ });
   const ok = service({ name: 's', models: { m: 'm', n: 'n' }, apis: { go: api({ ...base, handler: async (b: number[]) => b }) } });
   t.equal(ok.apis.go.kind, 'handler');
