@@ -16,23 +16,23 @@ let seed = 11;
 const rand = (): number => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296) * 2 - 1;
 const matrix = (r: number, c: number): number[][] => Array.from({ length: r }, () => Array.from({ length: c }, rand));
 
-async function time(fn: () => Promise<unknown>, minMs = 100): Promise<number> {
-  for (let i = 0; i < 3; i++) await fn();
-  let n = 0;
-  const start = performance.now();
-  while (performance.now() - start < minMs) {
-    await fn();
-    n++;
-  }
-  return (performance.now() - start) / n;
-}
-
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
-/** Median time of each variant and median ratio to the first, over rounds that alternate them. */
+/** Median time of each variant and median ratio to the first, over rounds that alternate them (after a warm-up). */
 async function compare(variants: Array<() => Promise<unknown>>, rounds = 7, minMs = 100): Promise<Array<{ ms: number; ratio: number }>> {
+  for (const v of variants) for (let i = 0; i < 3; i++) await v();
   const times: number[][] = variants.map(() => []);
-  for (let r = 0; r < rounds; r++) for (const [i, v] of variants.entries()) times[i]!.push(await time(v, minMs));
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, v] of variants.entries()) {
+      let n = 0;
+      const start = performance.now();
+      do {
+        await v();
+        n++;
+      } while (performance.now() - start < minMs);
+      times[i]!.push((performance.now() - start) / n);
+    }
+  }
   return times.map((ts) => ({ ms: median(ts), ratio: median(ts.map((t, r) => t / times[0]![r]!)) }));
 }
 
