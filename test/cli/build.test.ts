@@ -37,7 +37,7 @@ t.test('build, list, get, delete, export, import from the command line', async (
   t.equal(lines[0], tag);
   t.match(summary.stdout, /^\s+service:\s+service\.ts:svc/m);
   t.match(summary.stdout, /^\s+POST \/predict\s+predict\b/m, 'each API with its route');
-  t.match(summary.stdout, new RegExp(`^\\s+regressor = activities_regressor:${model.version}$`, 'm'), 'each model with its exact tag');
+  t.match(summary.stdout, new RegExp(`^\\s+regressor = activities_regressor:${model.version}  \\(POST /v2/models/activities_regressor/infer\\)$`, 'm'), 'each model with its exact tag and its V2 route');
   t.match(summary.stdout, /labels .*ci=yes/, 'the labels the image gets');
   t.match(summary.stdout, /size:\s+[\d.]+ (B|KiB|MiB) in \d+ files/);
   const yaml = await bento(['get', 'activities_model', '-o', 'yaml'], { home });

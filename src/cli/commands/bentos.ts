@@ -55,7 +55,8 @@ async function summary(info: BentoInfo, dir: string): Promise<string> {
     lines.push(`    POST /${a.route.replace(/^\//, '')}  ${a.name}${how ? `  (${how})` : ''}`);
   }
   lines.push(info.models.length ? '  models:' : '  models:     -');
-  for (const m of info.models) lines.push(`    ${m.alias} = ${m.tag}`);
+  // Every model also answers the Open Inference Protocol (KServe V2) under its name.
+  for (const m of info.models) lines.push(`    ${m.alias} = ${m.tag}  (POST /v2/models/${m.tag.split(':')[0]}/infer)`);
   lines.push(
     `  traffic:    timeout ${info.traffic.timeout} s, max concurrency ${info.traffic.max_concurrency}`,
     `  runtime:    node ${info.runtime.node}, onnxruntime-node ${info.runtime.onnxruntime_node}`,
