@@ -64,13 +64,46 @@ async function assess(readings: Reading[], ctx: ApiContext): Promise<Assessment[
   return labels.map((l, i) => ({ ...l, score: scores[i]! }));
 }
 
-// Items of the batchable handler, and every batch it was called with (the test gates the first call).
-const batches: number[] = [];
-let gate: Promise<void> | undefined;
-let entered: () => void = () => {};
+/** Holds a handler's next call until released: requests sent meanwhile queue in the batcher behind it. */
+class Hold {
+  private gate: Promise<void> | undefined;
+  private entered: () => void = () => {};
 
-let holdGate: Promise<void> | undefined;
-let holdEntered: () => void = () => {};
+  /** Called at the top of the handler. */
+  async pass(): Promise<void> {
+    const gate = this.gate;
+    if (!gate) return;
+    this.gate = undefined;
+    this.entered();
+    await gate;
+  }
+
+  /**
+   * Sends `first`, waits until its call is in the handler, sends `others`, waits until all of them are in
+   * flight at `endpoint` (counted at the door), lets `extraMs` pass, then releases the first call.
+   */
+  async around<T>(url: string, endpoint: string, first: () => Promise<T>, others: Array<() => Promise<T>>, extraMs: number): Promise<T[]> {
+    let release: () => void = () => {};
+    this.gate = new Promise<void>((resolve) => (release = resolve));
+    const inHandler = new Promise<void>((resolve) => (this.entered = resolve));
+    const head = first();
+    await inHandler;
+    const rest = others.map((o) => o());
+    for (;;) {
+      const m = await get(`${url}/metrics`);
+      if ((sample(m.text, 'BENTOML_garden_request_in_progress', { endpoint }) ?? 0) >= others.length + 1) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, extraMs));
+    release();
+    return Promise.all([head, ...rest]);
+  }
+}
+
+// Every batch the batchable handler was called with, and the holds of two handlers.
+const batches: number[] = [];
+const labelHold = new Hold();
+const heldHold = new Hold();
 
 const svc = service({
   name: 'garden',
@@ -90,10 +123,7 @@ const svc = service({
       max_latency_ms: 30_000,
       handler: async (xs: Array<[number, number]>, ctx) => {
         batches.push(xs.length);
-        if (gate) {
-          entered();
-          await gate;
-        }
+        await labelHold.pass();
         const out = await ctx.models.classifier!.run({ X: xs });
         return labelsOf(out.output_probability as Array<Record<string, number>>).map((l) => l.label);
       },
@@ -104,10 +134,7 @@ const svc = service({
       batchable: true,
       max_latency_ms: 50,
       handler: async (xs: unknown[]) => {
-        if (holdGate) {
-          holdEntered();
-          await holdGate;
-        }
+        await heldHold.pass();
         return xs;
       },
     }),
@@ -200,24 +227,10 @@ t.test('a service with two models and several APIs', async (t) => {
       return [sample(m.text, 'BENTOML_garden_adaptive_batch_size_count', labels) ?? 0, sample(m.text, 'BENTOML_garden_adaptive_batch_size_sum', labels) ?? 0];
     };
     const [count0, sum0] = await batchMetrics();
-    let release: () => void = () => {};
-    gate = new Promise<void>((resolve) => (release = resolve));
-    const inHandler = new Promise<void>((resolve) => (entered = resolve));
     const bodies = Array.from({ length: 20 }, (_, i) => readings(1 + (i % 3), i + 1).map((r) => r.x));
     // The first request holds the model; the others arrive meanwhile and wait for the next batch.
-    const first = post(`${s.url}/label`, bodies[0]);
-    await inHandler;
-    gate = undefined;
-    const rest = bodies.slice(1).map((b) => post(`${s.url}/label`, b));
-    // Every request is in flight (counted at the door) before the first call is released.
-    for (;;) {
-      const m = await get(`${s.url}/metrics`);
-      if ((sample(m.text, 'BENTOML_garden_request_in_progress', { endpoint: '/label' }) ?? 0) >= 20) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    await new Promise((r) => setTimeout(r, 100));
-    release();
-    const answers = await Promise.all([first, ...rest]);
+    const send = (b: unknown) => () => post(`${s.url}/label`, b);
+    const answers = await labelHold.around(s.url, '/label', send(bodies[0]), bodies.slice(1).map(send), 100);
     answers.forEach((a, i) => {
       t.equal(a.status, 200);
       t.same(a.body, bodies[i]!.map((x) => LABELS[classifierReference(x as [number, number]).index]), `request ${i} got its own labels`);
@@ -231,22 +244,9 @@ t.test('a service with two models and several APIs', async (t) => {
   });
 
   t.test('a batchable handler sheds requests that wait past max_latency_ms: 503 with Retry-After', async (t) => {
-    let release: () => void = () => {};
-    holdGate = new Promise<void>((resolve) => (release = resolve));
-    const inHandler = new Promise<void>((resolve) => (holdEntered = resolve));
-    const first = post(`${s.url}/held`, [0]);
-    await inHandler;
-    holdGate = undefined;
-    const waiting = Array.from({ length: 5 }, (_, i) => post(`${s.url}/held`, [i + 1]));
-    for (;;) {
-      const m = await get(`${s.url}/metrics`);
-      if ((sample(m.text, 'BENTOML_garden_request_in_progress', { endpoint: '/held' }) ?? 0) >= 6) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const send = (i: number) => () => post(`${s.url}/held`, [i]);
     // Held well past the 50 ms budget of the requests queued behind the first.
-    await new Promise((r) => setTimeout(r, 500));
-    release();
-    const [a, ...rest] = await Promise.all([first, ...waiting]);
+    const [a, ...rest] = await heldHold.around(s.url, '/held', send(0), [1, 2, 3, 4, 5].map(send), 500);
     t.equal(a!.status, 200, 'the request already in the handler is answered');
     for (const r of rest) {
       t.equal(r.status, 503);
