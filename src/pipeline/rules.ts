@@ -135,6 +135,19 @@ export function columnPreprocessor(model: PreprocessedModel): ColumnPreprocessor
     for (let j = 0; j < width; j++) {
       const col = table.column(features[j]!);
       const s = steps[j]!;
+      // A column of numbers without steps: copied as it is, checked for finiteness.
+      if (s.length === 0 && col instanceof Float64Array) {
+        for (let r = 0; r < badRow; r++) {
+          const v = col[r]!;
+          if (!Number.isFinite(v)) {
+            badRow = r;
+            badJ = j;
+            break;
+          }
+          data[r * width + j] = v;
+        }
+        continue;
+      }
       // Only rows before the first bad one found so far can change which error is reported.
       for (let r = 0; r < badRow; r++) {
         const raw = col === undefined ? undefined : col[r];

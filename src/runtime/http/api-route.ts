@@ -71,18 +71,9 @@ const CSV_BODY = {
 /** The OpenAPI description of a CSV answer. */
 const CSV_ANSWER = { type: 'string', description: 'CSV: a header line (`prediction`, or the answer objects\' keys), then one line per record.' };
 
-/** JSON columns (pandas' orient="list") of a list-of-records schema, for the OpenAPI document. */
-function columnsSchema(input: Record<string, unknown>): Record<string, unknown> {
-  const items = input.items as { properties?: Record<string, unknown>; required?: string[] };
-  const properties = Object.fromEntries(Object.entries(items.properties ?? {}).map(([k, v]) => [k, { type: 'array', items: v }]));
-  return {
-    type: 'object',
-    description: 'JSON columns (pandas\' orient="list"): one list of values per column, every list as long as the others.',
-    properties,
-    ...(items.required ? { required: items.required } : {}),
-    additionalProperties: { type: 'array' },
-  };
-}
+/** The OpenAPI description of a rows API taking records, which come in three forms. */
+const BODY_DOC =
+  'The body: JSON records (`[{"column": value, …}, …]`), JSON columns (`{"column": [value, …], …}`, as pandas\' orient="list"; every list as long), or CSV with a header line (`text/csv`). The answer: JSON, or CSV with `accept: text/csv`.';
 
 /** `fn`, answering true for a table body (checked column by column before), with `fn`'s errors. */
 function passingTables(fn: ValidateFunction): ValidateFunction {
@@ -100,12 +91,10 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
   const tables = takesTables(def.input);
   const canCsv = def.output.type === 'array';
   const fromColumns = (def.preprocess as Partial<RecordsToRows>).fromColumns;
-  // Bodies are compiled by the server's compiler; for a rows API the JSON schema documented is records or
-  // columns, the one compiled is the records' (a table is checked by column, in preValidation).
+  // Bodies are compiled by the server's compiler; a table body is checked by column, in preValidation.
   const serverCompiler = app.validatorCompiler!;
   const compile = (schema: Record<string, unknown>): ValidateFunction => serverCompiler({ schema, method: 'POST', url: def.route, httpPart: 'body' }) as ValidateFunction;
   const checkTable = tables ? tableValidator(def.input, compile) : undefined;
-  const jsonDoc = tables ? { anyOf: [def.input, columnsSchema(def.input)] } : def.input;
   // Bytes per row of this API's bodies (a moving average): at the door, before the body is read, a
   // request's size in rows is guessed from its Content-Length, and its budget with it.
   let bytesPerRow = 0;
@@ -155,13 +144,14 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
       validatorCompiler: ({ schema, method, url, httpPart, contentType }) => {
         if (httpPart !== 'body') return serverCompiler({ schema, method, url, httpPart });
         if (contentType === 'text/csv') return (body: unknown) => body instanceof Table;
-        const fn = compile(schema === jsonDoc ? def.input : (schema as Record<string, unknown>));
+        const fn = compile(schema as Record<string, unknown>);
         return tables ? passingTables(fn) : fn;
       },
       schema: {
         ...(def.doc ? { summary: def.doc } : {}),
+        ...(tables ? { description: BODY_DOC } : {}),
         operationId: o.name,
-        body: tables ? { content: { 'application/json': { schema: jsonDoc }, 'text/csv': { schema: CSV_BODY } } } : def.input,
+        body: tables ? { content: { 'application/json': { schema: def.input }, 'text/csv': { schema: CSV_BODY } } } : def.input,
         response: {
           200: canCsv ? { content: { 'application/json': { schema: def.output }, 'text/csv': { schema: CSV_ANSWER } } } : def.output,
           '4xx': ERROR_SCHEMA,
@@ -211,6 +201,12 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
         }
         // (set, so that the serializer of this content type is picked)
         if (canCsv) void reply.type('application/json; charset=utf-8');
+        // The default answer, a list of numbers, is written by JSON.stringify: the same text as the schema's
+        // serializer, in about half its time on 10 000 numbers.
+        if (!def.postprocess) {
+          void reply.type('application/json; charset=utf-8');
+          return JSON.stringify(answer);
+        }
         return answer;
       });
     },

@@ -7,7 +7,7 @@
  *
  * The bytes are read once into flat typed arrays, and a column's values are built only when asked for:
  * columns the API does not use cost a scan, not a string per field. Limits as for JSON bodies: at most
- * `maxValues` fields and `maxColumns` columns (413 before anything is built), and every line must have
+ * `maxValues` fields and `maxColumns` columns (413 once past them), and every line must have
  * as many fields as the header (400 naming the line).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -25,12 +25,11 @@ const CR = 13;
 const SPACE = 32;
 const TAB = 9;
 
-// What a field is (CsvTable.kinds).
-const NUMBER = 0;
-const MISSING = 1;
-const TEXT = 2;
-/** Quoted text with "" inside, to be unescaped. */
-const ESCAPED = 3;
+// How a field was written (CsvTable.flags).
+const PLAIN = 0;
+const QUOTED = 1;
+/** Quoted, with "" inside to be unescaped. */
+const ESCAPED = 2;
 
 /** 10^k for k ≤ 22: exact doubles, so a ≤15-digit mantissa divided by one is the correctly rounded number. */
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
@@ -83,20 +82,22 @@ function jsonNumber(buf: Buffer, s: number, e: number): number {
   return neg ? -v : v;
 }
 
-/** A CSV body: its header's column names and its fields, read lazily by column. */
+/**
+ * A CSV body: its header's column names, and where each field is in the bytes. A column's values are
+ * read when it is asked for: a plain field that is a JSON number is that number, an empty one is missing.
+ */
 export class CsvTable extends Table {
   readonly format = 'csv';
   readonly names: readonly string[];
   readonly count: number;
-  private readonly cache: Array<unknown[] | undefined>;
+  private readonly cache: Array<ArrayLike<unknown> | undefined>;
 
   constructor(
     private readonly buf: Buffer,
     names: string[],
     count: number,
-    /** Per field, row-major: its kind, its number (kind NUMBER), and where its text is (TEXT, ESCAPED). */
-    private readonly kinds: Uint8Array,
-    private readonly nums: Float64Array,
+    /** Per field, row-major: how it was written, and where its text is. */
+    private readonly flags: Uint8Array,
     private readonly starts: Int32Array,
     private readonly ends: Int32Array,
     /** The line each row starts on (the header is line 1). */
@@ -112,21 +113,45 @@ export class CsvTable extends Table {
     return ` (line ${this.lines[row]})`;
   }
 
-  protected values(index: number): readonly unknown[] {
+  /**
+   * A column of numbers only is a Float64Array (no boxed number per value: a 10 000-row body would
+   * otherwise leave 50 000 objects to the collector); a column with any other value is an array.
+   */
+  protected values(index: number): ArrayLike<unknown> {
     const cached = this.cache[index];
     if (cached) return cached;
+    const { buf, flags, starts, ends } = this;
     const w = this.names.length;
-    const out: unknown[] = new Array(this.count);
+    const numbers = new Float64Array(this.count);
+    let mixed: unknown[] | undefined;
     for (let r = 0, k = index; r < this.count; r++, k += w) {
-      const kind = this.kinds[k];
-      if (kind === NUMBER) out[r] = this.nums[k];
-      else if (kind === MISSING) out[r] = undefined;
+      const s = starts[k]!;
+      const e = ends[k]!;
+      let v: unknown;
+      // An empty field, quoted or not, is a missing value.
+      if (s === e) v = undefined;
       else {
-        const text = this.buf.toString('utf8', this.starts[k], this.ends[k]);
-        out[r] = kind === ESCAPED ? text.replaceAll('""', '"') : text;
+        const flag = flags[k];
+        let x = NaN;
+        if (flag !== ESCAPED) {
+          let a = s;
+          let b = e;
+          while (a < b && (buf[a] === SPACE || buf[a] === TAB)) a++;
+          while (b > a && (buf[b - 1] === SPACE || buf[b - 1] === TAB)) b--;
+          if (a < b) x = jsonNumber(buf, a, b);
+        }
+        if (x === x) {
+          if (mixed) mixed[r] = x;
+          else numbers[r] = x;
+          continue;
+        }
+        const text = buf.toString('utf8', s, e);
+        v = flag === ESCAPED ? text.replaceAll('""', '"') : text;
       }
+      mixed ??= Array.from(numbers.subarray(0, r));
+      mixed[r] = v;
     }
-    return (this.cache[index] = out);
+    return (this.cache[index] = mixed ?? numbers);
   }
 }
 
@@ -136,22 +161,6 @@ function tooLarge(what: string): BentoError {
 
 function badCsv(line: number, why: string): BentoError {
   return new BentoError('BAD_REQUEST', `the request body is not valid CSV: line ${line}: ${why}`, [{ path: `line ${line}`, message: why }]);
-}
-
-/**
- * Counts the fields (separators outside quotes) before anything is allocated, and refuses a body past
- * the limits: 7 MB of commas would otherwise be 7 million fields.
- */
-function countFields(buf: Buffer, from: number, maxValues: number): number {
-  let fields = 1;
-  let quoted = false;
-  for (let i = from, n = buf.length; i < n; i++) {
-    const c = buf[i];
-    if (c === QUOTE) quoted = !quoted;
-    else if (!quoted && (c === COMMA || c === LF || (c === CR && buf[i + 1] !== LF))) fields++;
-  }
-  if (fields > maxValues) throw tooLarge(`${fields} fields (at most ${maxValues})`);
-  return fields;
 }
 
 /** Parses a CSV body (bytes), or throws the BAD_REQUEST, INVALID_INPUT or PAYLOAD_TOO_LARGE to answer. */
@@ -164,46 +173,40 @@ export function parseCsvBody(buf: Buffer, limits: JsonLimits, maxColumns = MAX_C
     i++;
   }
   if (i >= n) throw new BentoError('BAD_REQUEST', 'the request body is empty: send a CSV header line, then one line per row');
-  const cells = countFields(buf, i, limits.maxValues);
-  const kinds = new Uint8Array(cells);
-  const nums = new Float64Array(cells);
-  const starts = new Int32Array(cells);
-  const ends = new Int32Array(cells);
-  const lineOf = new Int32Array(cells);
+  // Room for the fields as typical CSV has them (a field per 4 bytes at least), grown by doubling when a
+  // body has more, up to the limit: 7 MB of commas is refused at the limit, having built no more.
+  let cells = Math.min(limits.maxValues, (n >> 2) + 64);
+  let flags = new Uint8Array(cells);
+  const lineOf: number[] = [];
+  let starts = new Int32Array(cells);
+  let ends = new Int32Array(cells);
   let k = 0; // fields written
   let width = -1; // fields per line, once the header is read
   let rowStart = 0; // k at the start of the current line
   let rowLine = 1;
-  const endLine = (): void => {
-    const got = k - rowStart;
-    if (width < 0) {
-      width = got;
-      if (width > maxColumns) throw tooLarge(`${width} columns (at most ${maxColumns})`);
-    } else if (got === 1 && kinds[rowStart] === MISSING) {
-      k = rowStart; // a blank line: skipped
-    } else if (got !== width) {
-      throw badCsv(rowLine, `has ${got} field${got === 1 ? '' : 's'} where the header has ${width}`);
-    } else {
-      lineOf[rowStart / width - 1] = rowLine;
-    }
-    rowStart = k;
-  };
   // Each turn reads one field and the separator after it.
   for (;;) {
-    if (k === cells) throw badCsv(line, 'more fields than counted (a stray quote?)');
+    if (k === cells) {
+      if (cells >= limits.maxValues) throw tooLarge(`more than ${limits.maxValues} fields`);
+      cells = Math.min(limits.maxValues, cells * 2);
+      const grow = <T extends Uint8Array | Int32Array>(a: T, b: T): T => (b.set(a), b);
+      flags = grow(flags, new Uint8Array(cells));
+      starts = grow(starts, new Int32Array(cells));
+      ends = grow(ends, new Int32Array(cells));
+    }
     if (k === rowStart) rowLine = line;
     let s = i;
     let e: number;
-    let kind = TEXT;
+    let flag = PLAIN;
     if (buf[i] === QUOTE) {
       s = ++i;
-      let escaped = false;
+      flag = QUOTED;
       for (;;) {
         if (i >= n) throw badCsv(rowLine, 'a quoted field is not closed (a " is missing)');
         const c = buf[i];
         if (c === QUOTE) {
           if (buf[i + 1] === QUOTE) {
-            escaped = true;
+            flag = ESCAPED;
             i += 2;
             continue;
           }
@@ -213,7 +216,6 @@ export function parseCsvBody(buf: Buffer, limits: JsonLimits, maxColumns = MAX_C
         i++;
       }
       e = i++;
-      if (escaped) kind = ESCAPED;
       if (i < n && buf[i] !== COMMA && buf[i] !== LF && buf[i] !== CR) throw badCsv(line, 'a closing quote must be followed by a comma or the end of the line');
     } else {
       while (i < n) {
@@ -224,42 +226,38 @@ export function parseCsvBody(buf: Buffer, limits: JsonLimits, maxColumns = MAX_C
       }
       e = i;
     }
-    if (kind === TEXT) {
-      let a = s;
-      let b = e;
-      while (a < b && (buf[a] === SPACE || buf[a] === TAB)) a++;
-      while (b > a && (buf[b - 1] === SPACE || buf[b - 1] === TAB)) b--;
-      if (a === b) {
-        // empty, quoted or not (spaces only too): missing
-        kind = e === s ? MISSING : TEXT;
-      } else {
-        const x = jsonNumber(buf, a, b);
-        if (x === x) {
-          kind = NUMBER;
-          nums[k] = x;
-        }
-      }
-    }
-    kinds[k] = kind;
+    flags[k] = flag;
     starts[k] = s;
     ends[k] = e;
     k++;
-    if (i >= n) {
-      endLine();
-      break;
+    let last = i >= n;
+    if (!last) {
+      const sep = buf[i++];
+      if (sep === COMMA) continue;
+      if (sep === CR && buf[i] === LF) i++;
+      line++;
+      last = i >= n;
     }
-    const sep = buf[i++];
-    if (sep === COMMA) continue;
-    if (sep === CR && buf[i] === LF) i++;
-    line++;
-    endLine();
-    if (i >= n) break;
+    // The end of a line (inline, not a closure: the loop's variables stay in registers).
+    const got = k - rowStart;
+    if (width < 0) {
+      width = got;
+      if (width > maxColumns) throw tooLarge(`${width} columns (at most ${maxColumns})`);
+    } else if (got === 1 && flags[rowStart] === PLAIN && starts[rowStart] === ends[rowStart]) {
+      k = rowStart; // a blank line: skipped
+    } else if (got !== width) {
+      throw badCsv(rowLine, `has ${got} field${got === 1 ? '' : 's'} where the header has ${width}`);
+    } else {
+      lineOf.push(rowLine);
+    }
+    rowStart = k;
+    if (last) break;
   }
   const names: string[] = [];
   const seen = new Set<string>();
   for (let c = 0; c < width; c++) {
     let name = buf.toString('utf8', starts[c], ends[c]);
-    if (kinds[c] === ESCAPED) name = name.replaceAll('""', '"');
+    if (flags[c] === ESCAPED) name = name.replaceAll('""', '"');
     if (name === '__proto__') throw badCsv(1, 'a column named "__proto__" could rewrite object prototypes; rename it');
     if (seen.has(name)) throw badCsv(1, `the column "${name}" is named twice`);
     seen.add(name);
@@ -267,8 +265,7 @@ export function parseCsvBody(buf: Buffer, limits: JsonLimits, maxColumns = MAX_C
   }
   const count = k / width - 1;
   // The rows' fields, without the header's.
-  const at = (a: Int32Array | Float64Array | Uint8Array) => a.subarray(width, k);
-  return new CsvTable(buf, names, count, at(kinds) as Uint8Array, at(nums) as Float64Array, at(starts) as Int32Array, at(ends) as Int32Array, lineOf.subarray(0, count));
+  return new CsvTable(buf, names, count, flags.subarray(width, k), starts.subarray(width, k), ends.subarray(width, k), Int32Array.from(lineOf));
 }
 
 declare module 'fastify' {

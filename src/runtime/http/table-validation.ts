@@ -79,10 +79,48 @@ export function tableValidator(input: JSONSchema, compile: (schema: JSONSchema) 
   // Other columns are checked only when the schema says something about them.
   const extraCheck = extra === undefined || extra === true ? undefined : extra === false ? false : compile(extra as JSONSchema);
 
+  /** Whether no row can fail: the usual case, checked a column at a time over typed arrays. */
+  const clean = (table: Table): boolean => {
+    const count = table.count;
+    for (const name of required) {
+      const col = table.column(name);
+      if (col === undefined) return count === 0;
+      if (!(col instanceof Float64Array)) for (let r = 0; r < count; r++) if (col[r] === undefined) return false;
+    }
+    for (const p of properties) {
+      const col = table.column(p.name);
+      if (col === undefined) continue;
+      if (col instanceof Float64Array && p.plainNumber) {
+        for (let r = 0; r < count; r++) if (!Number.isFinite(col[r]!)) return false;
+        continue;
+      }
+      for (let r = 0; r < count; r++) {
+        const v = col[r];
+        if (v !== undefined && !(p.plainNumber && typeof v === 'number' && Number.isFinite(v)) && !p.validate(v)) return false;
+      }
+    }
+    if (extraCheck === undefined) return true;
+    for (const name of table.names) {
+      if (known.has(name)) continue;
+      const col = table.column(name)!;
+      for (let r = 0; r < count; r++) if (col[r] !== undefined && (extraCheck === false || !extraCheck(col[r]))) return false;
+    }
+    return true;
+  };
+
   return (table) => {
+    // A table without rows still has a header: a required column absent from it is named.
+    if (table.count === 0) {
+      const absent = required.filter((name) => table.column(name) === undefined);
+      if (absent.length === 0) return;
+      const details = absent.slice(0, MAX_DETAILS).map((name) => ({ path: `/${name}`, message: 'is a required column, absent from the table' }));
+      throw new BentoError('INVALID_INPUT', summarise(details, absent.length), details);
+    }
+    if (clean(table)) return;
+    // Some row fails: the rows are walked in order, as the records would be, to list the errors.
     const count = table.count;
     const reqCols = required.map((name) => ({ name, col: table.column(name) }));
-    const propCols = properties.map((p) => ({ p, col: table.column(p.name) })).filter((x) => x.col !== undefined) as Array<{ p: Property; col: readonly unknown[] }>;
+    const propCols = properties.map((p) => ({ p, col: table.column(p.name) })).filter((x) => x.col !== undefined) as Array<{ p: Property; col: ArrayLike<unknown> }>;
     const extras = extraCheck === undefined ? [] : table.names.filter((n) => !known.has(n)).map((name) => ({ name, segment: escapeSegment(name), col: table.column(name)! }));
     // A required column absent from the table fails every row: listed as it would be, row after row.
     const errors: Array<{ row: number; e: ErrorObject }> = [];

@@ -15,10 +15,10 @@ export abstract class Table implements ColumnTable {
   private records?: Records;
 
   /** The values of column `index`, by row. */
-  protected abstract values(index: number): readonly unknown[];
+  protected abstract values(index: number): ArrayLike<unknown>;
 
   /** The values of column `name`, by row, or undefined when the table has no such column. */
-  column(name: string): readonly unknown[] | undefined {
+  column(name: string): ArrayLike<unknown> | undefined {
     const i = this.names.indexOf(name);
     return i < 0 ? undefined : this.values(i);
   }
