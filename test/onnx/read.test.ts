@@ -12,6 +12,7 @@ import { onnxToForest, readOnnxSignature } from '../../src/onnx/read.js';
 import { loadSession, runForest } from '../../src/onnx/session.js';
 import { nextDown32 } from '../../src/forest/float32.js';
 import { onnx } from '../../src/onnx/proto.js';
+import { linearRegressorOnnx, mixedInputsOnnx, mlpOnnx, treeClassifierOnnx } from '../kit/onnx-fixtures.js';
 
 const AT = onnx.AttributeProto.AttributeType;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
@@ -162,4 +163,28 @@ t.test('models we refuse, with a reason', async (t) => {
   t.throws(() => readOnnxSignature(cases[0]![1]), { code: 'BAD_MODEL', message: /not an ONNX model/ }, 'signature of garbage');
   const sig = readOnnxSignature(model({}, { opType: 'Identity', nFeatures: 3 }));
   t.match(sig, { inputName: 'X', inputShape: ['?', 3], nFeatures: 3, hasTreeEnsembleRegressor: false }, 'signature without a tree ensemble');
+});
+
+t.test('the signature of any model: every input and output, rows or not, task and class labels', async (t) => {
+  const zip = readOnnxSignature(treeClassifierOnnx({ labels: [3, 1, 2], zipMap: true }));
+  t.same(zip.inputs, [{ name: 'X', type: 'float32', shape: ['N', 2] }]);
+  t.same(zip.outputs, [{ name: 'output_label', type: 'int64', shape: ['N'] }, { name: 'output_probability', type: 'seq(map(int64,float32))', shape: [] }]);
+  t.same([zip.rows, zip.nFeatures, zip.task, zip.classLabels], [true, 2, 'classifier', [3, 1, 2]]);
+  const strs = readOnnxSignature(treeClassifierOnnx({ labels: ['x', 'y', 'z'], zipMap: false }));
+  t.same(strs.outputs.map((o) => o.type), ['string', 'float32']);
+  t.same(strs.classLabels, ['x', 'y', 'z']);
+
+  const lin = readOnnxSignature(linearRegressorOnnx([1, 2, 3], 0));
+  t.same(lin.inputs, [{ name: 'X', type: 'float32', shape: ['N', 3] }], 'initializers are not inputs');
+  t.same([lin.rows, lin.nFeatures, lin.task, lin.classLabels], [true, 3, undefined, undefined]);
+  t.same(readOnnxSignature(mlpOnnx({ w1: [[1]], b1: [0], w2: [[1]], b2: [0] })).outputs, [{ name: 'Y', type: 'float32', shape: ['batch', 1] }]);
+
+  const mixed = readOnnxSignature(mixedInputsOnnx());
+  t.same(mixed.inputs.map((i) => i.type), ['int64', 'bool', 'string']);
+  t.same([mixed.rows, mixed.nFeatures], [false, null], 'three inputs: not a rows model');
+
+  // A forest with a dynamic width: rows, its width from the trees; a regressor.
+  const forest = readOnnxSignature(model(oneBranch('BRANCH_LEQ', 0.5), { nFeatures: 0 }));
+  t.same(forest.inputs, [{ name: 'X', type: 'float32', shape: ['?', '?'] }]);
+  t.same([forest.rows, forest.nFeatures, forest.task], [true, 1, 'regressor']);
 });
