@@ -47,6 +47,18 @@ t.test('cost model: least-squares fit of duration against batch size', async (t)
   t.equal(m.a, 0.1);
 });
 
+t.test('cost model: a run of small calls after a large one does not extrapolate their noise to large requests', async (t) => {
+  const m = new CostModel(64);
+  m.observe(1000, 5); // warm-up or a bulk request: 5 µs a row
+  // then only single records, whose durations differ by scheduling noise (1 or 2 rows, 0.2–2 ms)
+  for (let i = 0; i < 64; i++) m.observe(1 + (i % 2), i % 2 ? 2 : 0.2);
+  const tenThousand = m.estimate(10_000);
+  t.ok(tenThousand < 200, `10 000 rows are expected in ${tenThousand.toFixed(0)} ms, near 10 × the 1 000-row call (without the anchor: ${(1.8 * 10_000).toFixed(0)} ms)`);
+  t.ok(m.estimate(1) > 0.2 && m.estimate(1) < 2.5, `a single row still costs what single rows cost (${m.estimate(1).toFixed(2)} ms)`);
+  m.observe(900, 9); // a new large call replaces the anchor: the slope follows
+  t.ok(Math.abs(m.estimate(900) - 9) < 3, `estimate(900) = ${m.estimate(900).toFixed(1)} follows the latest large call`);
+});
+
 t.test('concurrent requests are merged into one call and split back in order', async (t) => {
   const clock = new ManualClock();
   const m = model(clock);

@@ -11,6 +11,13 @@ export class CostModel {
   a = 0;
   /** Milliseconds per call, whatever its size. */
   b = 0;
+  /**
+   * The latest call of a size near the largest seen. While only much smaller calls come (single records
+   * after a burst of bulk requests, or after warm-up), the slope fitted over sizes 1–2 is noise that,
+   * extrapolated to a 10 000-row request, judged it seconds late; this call keeps the fit anchored.
+   */
+  private anchor: { rows: number; ms: number } | undefined;
+  private largest = 0;
 
   constructor(private readonly window = 64) {}
 
@@ -28,6 +35,8 @@ export class CostModel {
   observe(rows: number, ms: number): void {
     if (!(rows > 0) || !(ms >= 0) || !Number.isFinite(ms)) return;
     if (this.sizes.length >= 4) ms = Math.min(ms, 4 * this.estimate(rows) + 1);
+    if (rows >= 0.5 * this.largest) this.anchor = { rows, ms };
+    this.largest = Math.max(this.largest, rows);
     if (this.sizes.length < this.window) {
       this.sizes.push(rows);
       this.durations.push(ms);
@@ -45,21 +54,32 @@ export class CostModel {
   }
 
   private fit(): void {
-    const n = this.sizes.length;
+    let n = this.sizes.length;
+    const xs = this.sizes.slice();
+    const ys = this.durations.slice();
+    // The window holds no call of even half the anchor's size: the anchor joins the fit, weighted as a
+    // quarter of the window, so the slope spans the sizes requests actually come in.
+    if (this.anchor && Math.max(...xs) < 0.5 * this.anchor.rows) {
+      for (let k = Math.max(1, Math.round(n / 4)); k > 0; k--) {
+        xs.push(this.anchor.rows);
+        ys.push(this.anchor.ms);
+      }
+      n = xs.length;
+    }
     let sx = 0;
     let sy = 0;
     for (let i = 0; i < n; i++) {
-      sx += this.sizes[i]!;
-      sy += this.durations[i]!;
+      sx += xs[i]!;
+      sy += ys[i]!;
     }
     const mx = sx / n;
     const my = sy / n;
     let sxx = 0;
     let sxy = 0;
     for (let i = 0; i < n; i++) {
-      const dx = this.sizes[i]! - mx;
+      const dx = xs[i]! - mx;
       sxx += dx * dx;
-      sxy += dx * (this.durations[i]! - my);
+      sxy += dx * (ys[i]! - my);
     }
     // One batch size only: no slope to fit, so charge the cost per row (pessimistic for bigger batches).
     let a = sxx > 1e-9 ? sxy / sxx : my / mx;
