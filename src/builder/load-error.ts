@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { transformSync, type Loader, type TransformFailure } from 'esbuild';
 import { BentoError, isBentoError } from '../errors.js';
 
 /** A place in a source file; line and column count from 1, as editors do. */
@@ -48,6 +49,24 @@ function compilePlace(stack: string, projectDir: string): SourcePlace | undefine
   const m = COMPILE_HEAD.exec(stack);
   if (!m || !path.isAbsolute(m[1]!) || !inProject(projectDir, m[1]!)) return undefined;
   return { file: m[1]!, line: Number(m[2]), column: m[4]!.length + 1 };
+}
+
+const LOADERS: Record<string, Loader> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.js': 'js', '.mjs': 'js', '.cjs': 'js' };
+
+/**
+ * Where esbuild finds a syntax error in `file`: for the SyntaxErrors Node's own parser throws (a plain .js
+ * module) without saying where.
+ */
+function syntaxPlace(file: string): { place: SourcePlace; message: string } | undefined {
+  const loader = LOADERS[path.extname(file)];
+  if (!loader) return undefined;
+  try {
+    transformSync(readFileSync(file, 'utf8'), { loader, sourcefile: file, format: 'esm', logLevel: 'silent' });
+  } catch (err) {
+    const first = (err as TransformFailure).errors?.[0];
+    if (first?.location) return { place: { file, line: first.location.line, column: first.location.column + 1 }, message: first.text };
+  }
+  return undefined;
 }
 
 /**
@@ -101,6 +120,10 @@ export function serviceLoadError(err: unknown, file: string, projectDir: string)
   }
   const place = (e.stack ? placeInStack(e.stack, projectDir) : undefined) ?? compilePlace(e.stack ?? '', projectDir);
   if (isBentoError(e)) return place ? new BentoError(e.code, framed(projectDir, place, e.message), e.details) : e;
+  if (!place && e.name === 'SyntaxError') {
+    const found = syntaxPlace(file);
+    if (found) return new BentoError('BAD_SERVICE', framed(projectDir, found.place, `syntax error: ${found.message}`));
+  }
   const what = e.name && e.name !== 'Error' ? `${e.name}: ${e.message}` : e.message;
   const firstLine = what.split('\n')[0]!;
   if (place) return new BentoError('BAD_SERVICE', framed(projectDir, place, firstLine));

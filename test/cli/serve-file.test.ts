@@ -72,7 +72,7 @@ const SYNTAX = `import { svc as base } from ${SERVICE};\nexport const svc = {\n 
 const THROWS = `import { svc as base } from ${SERVICE};\nconst settings: { models?: Record<string, string> } = {};\nexport const svc = Object.keys(settings.models!).length ? base : base;\n`;
 
 t.test('a syntax error or an exception in the service code names file:line:column with a code frame, not the bentofile', { timeout: 90_000 }, async (t) => {
-  const dir = await project(t, { 'service.ts': SYNTAX, 'src/throws.ts': THROWS, 'bentofile.yaml': 'service: service.ts:svc\n' });
+  const dir = await project(t, { 'service.ts': SYNTAX, 'src/throws.ts': THROWS, 'src/plain.js': 'export const svc = {\n  name: "x" "y",\n};\n', 'bentofile.yaml': 'service: service.ts:svc\n' });
   const syntaxFrame = [
     'BAD_SERVICE: service.ts:4:13: syntax error: Expected "}" but found "\\"y\\""',
     '    2 | export const svc = {',
@@ -94,6 +94,11 @@ t.test('a syntax error or an exception in the service code names file:line:colum
   t.match(thrown.stderr, /^BAD_SERVICE: src\/throws\.ts:3:\d+: TypeError: Cannot convert undefined or null to object\n/);
   t.match(thrown.stderr, /\n  > 3 \| export const svc = Object\.keys/);
   t.notMatch(thrown.stderr + served.stderr, /bentofile|\n\s+at /, 'no blame on the bentofile, no stack trace');
+
+  // A plain .js module is parsed by Node itself, whose SyntaxError says nowhere where: the place is found anyway.
+  const plain = await bento(['serve', 'src/plain.js', '--port', '0'], { home: dir });
+  t.equal(plain.code, 1);
+  t.match(plain.stderr, /^BAD_SERVICE: src\/plain\.js:2:13: syntax error: .*\n.*\n  > 2 \|   name: "x" "y",\n      \|             \^\n/);
 
   // The same through `node` directly, as a script that spawns the CLI sees it (stdout stays empty).
   const r = spawnSync(process.execPath, [CLI, 'build'], { cwd: dir, encoding: 'utf8', env: { ...process.env, BENTO_HOME: dir } });
