@@ -165,7 +165,7 @@ export class Session {
   }
 
   /**
-   * Runs the model on named inputs (see Feed) and answers the requested outputs (default: all) by name.
+   * Runs the model on named inputs (see Feed) and answers the requested outputs (default, or `[]`: all) by name.
    * Feeds are checked against the signature (names, element types, ranks, fixed dims): INVALID_INPUT naming
    * the input. A ZipMap output is one `{label: probability}` object per row.
    *
@@ -174,14 +174,16 @@ export class Session {
    *   // { label: { type: 'int64', dims: [1], data: BigInt64Array [0n] }, probabilities: [{ '0': 0.9, '1': 0.1 }] }
    */
   async runFeeds(feeds: Record<string, Feed>, outputs?: string[]): Promise<Record<string, ModelOutput>> {
-    const wanted = outputs ?? this.signature.outputs.map((o) => o.name);
+    // No list, or an empty one: every output (as the Open Inference Protocol reads an absent `outputs`).
+    const chosen = outputs !== undefined && outputs.length > 0;
+    const wanted = chosen ? [...new Set(outputs)] : this.signature.outputs.map((o) => o.name);
     for (const name of wanted) {
       const spec = this.signature.outputs.find((o) => o.name === name);
       if (!spec) {
         throw new BentoError('INVALID_INPUT', `unknown output "${name}"; the model's outputs are ${this.signature.outputs.map((o) => `"${o.name}"`).join(', ')}`);
       }
       if (!isTensorType(spec.type) && !this.zipMaps.has(name)) {
-        if (outputs) throw new BentoError('INVALID_INPUT', `output "${name}" is ${spec.type}, which onnxruntime-node cannot return`);
+        if (chosen) throw new BentoError('INVALID_INPUT', `output "${name}" is ${spec.type}, which onnxruntime-node cannot return`);
       }
     }
     // Asked for nothing in particular: every output that can be answered.

@@ -76,6 +76,8 @@ t.test('a tree classifier with ZipMap: labels as a tensor, probabilities as one 
     });
     const only = await s.runFeeds({ X: ROWS }, ['output_probability']);
     t.same(Object.keys(only), ['output_probability'], 'outputs selection');
+    t.same(Object.keys(await s.runFeeds({ X: ROWS }, ['output_label', 'output_label'])), ['output_label'], 'an output asked twice is answered once');
+    t.same(Object.keys(await s.runFeeds({ X: ROWS }, [])), ['output_label', 'output_probability'], '[]: every output');
     if (typeof labels[0] === 'number') t.same(Array.from(await s.run(Float32Array.from(ROWS.flat()), 4, 2)), ref.map((r) => labels[r.index]), 'the rows path answers the numeric label');
     else {
       t.match(s.notRows, /no output with one number per row/, 'known at load');
