@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { importModel } from '../../src/models/import.js';
-import { getModel } from '../../src/models/model-store.js';
+import { exportModel, getModel } from '../../src/models/model-store.js';
 import { loadSession } from '../../src/onnx/session.js';
 import { bento } from '../kit/cli.js';
 import { rejectsWith } from '../kit/helpers.js';
@@ -100,6 +100,12 @@ t.test('each kind of model: signature, features, task and class labels; the stor
   const out = await s.runFeeds({ X: rows });
   t.same(out.output_probability, rows.map((r) => Object.fromEntries(['cat', 'dog', 'eel'].map((l, j) => [l, Math.fround(classifierReference(r).probabilities[j]!)]))));
   await rejectsWith(t, importModel(path.join(dir, 'mixed.onnx'), { features: ['a'] }), 'BAD_ARGUMENT', '--features', 'mixed.onnx');
+
+  // A model archive carries the new fields to another store.
+  const archive = await exportModel('zipmap_str', path.join(dir, 'zs.model.tar.gz'));
+  await tempHome(t);
+  const moved = await importModel(archive);
+  t.same({ ...moved }, { ...zs }, 'the same model.yaml after export → import');
 });
 
 t.test('tree limits apply to a TreeEnsembleClassifier', async (t) => {
