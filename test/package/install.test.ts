@@ -1,7 +1,9 @@
 // The package as a user gets it: `npm pack` (compiled JavaScript and .d.ts, built by prepack), installed into a
 // fresh project in a temp folder, whose own service.ts imports `bento-ts/sdk` and `bento-ts`, and whose own
-// script calls the served bento with `bento-ts/client`: train → build → serve → typed client call, through the
-// installed `bento` bin, plus a type check of the project against the package's declarations.
+// script calls the served bento with `bento-ts/client`: train a regressor and import someone else's ONNX
+// classifier (ZipMap probabilities, string labels) → build → serve → typed client calls of a rows API and of
+// a handler API over the classifier, and a KServe V2 infer request, through the installed `bento` bin, plus a
+// type check of the project against the package's declarations.
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +12,7 @@ import { bento } from '../kit/cli.js';
 import { PROJECT, spawnServer } from '../kit/bento.js';
 import { freePort } from '../kit/ports.js';
 import { tempDir } from '../kit/project.js';
+import { classifierReference, treeClassifierOnnx } from '../kit/onnx-fixtures.js';
 
 function run(cmd: string, args: string[], cwd: string, timeout = 300_000): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
@@ -19,18 +22,36 @@ function run(cmd: string, args: string[], cwd: string, timeout = 300_000): Promi
   });
 }
 
-const SERVICE = `import { api, service } from 'bento-ts/sdk';
+const SERVICE = `import { api, service, BentoError } from 'bento-ts/sdk';
 import { recordsToRows, type Records } from 'bento-ts';
+
+type Point = { x: number; y: number };
+type Verdict = { label: string; p: number };
 
 export const svc = service({
   name: 'houses',
-  models: { regressor: 'houses:latest' },
+  models: { regressor: 'houses:latest', kind: 'kinds:latest' },
   apis: {
     predict: api<Records, number[]>({
+      model: 'regressor',
       input: { type: 'array', items: { type: 'object', required: ['rooms', 'area', 'age'] } },
       output: { type: 'array', items: { type: 'number' } },
       batchable: true,
       preprocess: recordsToRows('regressor'),
+    }),
+    // A handler over an imported classifier: its ZipMap probabilities become the most probable label.
+    classify: api<Point[], Verdict[]>({
+      input: { type: 'array', items: { type: 'object', required: ['x', 'y'], properties: { x: { type: 'number' }, y: { type: 'number' } } } },
+      output: { type: 'array', items: { type: 'object', properties: { label: { type: 'string' }, p: { type: 'number' } } } },
+      batchable: true,
+      handler: async (points, ctx) => {
+        if (points.some((q) => q.x > 100)) throw new BentoError('INVALID_INPUT', 'x is at most 100');
+        const out = await ctx.models.kind!.run({ X: points.map((q) => [q.x, q.y]) });
+        return (out.output_probability as Array<Record<string, number>>).map((m) => {
+          const [label, p] = Object.entries(m).reduce((a, b) => (b[1] > a[1] ? b : a));
+          return { label, p };
+        });
+      },
     }),
   },
 });
@@ -46,7 +67,15 @@ const answer: number[] = await client.predict([{ rooms: 3, area: 80, age: 10 }, 
 // @ts-expect-error a string is not the API's input
 if (process.argv[3] === 'never') await client.predict('not records');
 const bad = await client.predict([{ rooms: 'three' }]).catch((e: unknown) => e);
-console.log(JSON.stringify({ answer, badCode: bad instanceof ServerError ? bad.code : String(bad) }));
+const verdicts: Array<{ label: string; p: number }> = await client.classify([{ x: 0.2, y: 0.9 }, { x: 0.9, y: 0.1 }, { x: 0.9, y: 0.9 }]);
+const refused = await client.classify([{ x: 101, y: 0 }]).catch((e: unknown) => e);
+// The same classifier through the Open Inference Protocol, as a KServe client would call it.
+const v2 = await (await fetch(process.argv[2] + '/v2/models/kinds/infer', {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ id: 'r1', inputs: [{ name: 'X', shape: [2, 2], datatype: 'FP32', data: [0.2, 0.9, 0.9, 0.1] }], outputs: [{ name: 'output_label' }] }),
+})).json();
+console.log(JSON.stringify({ answer, badCode: bad instanceof ServerError ? bad.code : String(bad), verdicts, refusedCode: refused instanceof ServerError ? refused.code : String(refused), v2 }));
 await client.close();
 `;
 
@@ -79,6 +108,8 @@ t.test('npm pack → install into a fresh project → its own service trains, bu
     rows.push(`${r},${a},${g},${(r * 10 + a * 2 - g * 0.5).toFixed(2)}`);
   }
   await fs.writeFile(path.join(app, 'houses.csv'), rows.join('\n') + '\n');
+  // Someone else's model: an ONNX classifier as scikit-learn converters write it (made here, not downloaded).
+  await fs.writeFile(path.join(app, 'kinds.onnx'), treeClassifierOnnx({ labels: ['small', 'medium', 'large'], zipMap: true }));
   await fs.writeFile(path.join(app, 'service.ts'), SERVICE);
   await fs.writeFile(path.join(app, 'call.ts'), CALL);
   await fs.writeFile(path.join(app, 'bentofile.yaml'), 'service: service.ts:svc\nname: houses\ninclude:\n  - service.ts\n');
@@ -91,6 +122,9 @@ t.test('npm pack → install into a fresh project → its own service trains, bu
 
   const trained = await bento(['train', '--data', 'houses.csv', '--target', 'price'], { home: app, bin });
   t.equal(trained.code, 0, trained.stderr);
+  const imported = await bento(['models', 'import', 'kinds.onnx'], { home: app, bin });
+  t.equal(imported.code, 0, imported.stderr);
+  t.match(imported.stdout, /kinds:/, 'stored under the file name');
   const built = await bento(['build'], { home: app, bin });
   t.equal(built.code, 0, built.stderr);
   t.match(built.stdout, /^houses:[0-9a-f]{16}$/m);
@@ -104,8 +138,21 @@ t.test('npm pack → install into a fresh project → its own service trains, bu
   });
   const called = await run(process.execPath, ['--import', 'tsx', 'call.ts', `http://127.0.0.1:${port}`], app);
   t.equal(called.code, 0, called.out);
-  const { answer, badCode } = JSON.parse(called.out.trim().split('\n').pop()!) as { answer: number[]; badCode: string };
-  t.equal(answer.length, 2);
-  t.ok(answer.every(Number.isFinite) && answer[1]! > answer[0]!, 'a bigger, newer house is predicted dearer');
-  t.equal(badCode, 'INVALID_INPUT', "a typed error with the server's code");
+  const out = JSON.parse(called.out.trim().split('\n').pop()!) as {
+    answer: number[];
+    badCode: string;
+    verdicts: Array<{ label: string; p: number }>;
+    refusedCode: string;
+    v2: { id: string; model_name: string; outputs: Array<{ name: string; datatype: string; shape: number[]; data: unknown[] }> };
+  };
+  t.equal(out.answer.length, 2);
+  t.ok(out.answer.every(Number.isFinite) && out.answer[1]! > out.answer[0]!, 'a bigger, newer house is predicted dearer');
+  t.equal(out.badCode, 'INVALID_INPUT', "a typed error with the server's code");
+  const names = ['small', 'medium', 'large'];
+  const expected = ([[0.2, 0.9], [0.9, 0.1], [0.9, 0.9]] as Array<[number, number]>).map((x) => classifierReference(x));
+  t.same(out.verdicts.map((v) => v.label), expected.map((e) => names[e.index]), "the handler's labels are the classifier's");
+  t.ok(out.verdicts.every((v, i) => Math.abs(v.p - Math.max(...expected[i]!.probabilities)) < 1e-6), 'with their probabilities');
+  t.equal(out.refusedCode, 'INVALID_INPUT', "the handler's own BentoError reaches the client with its code");
+  t.equal(out.v2.id, 'r1', 'V2 echoes the id');
+  t.same(out.v2.outputs.map((o) => [o.name, o.datatype, o.shape, o.data]), [['output_label', 'BYTES', [2], ['small', 'medium']]], 'V2 answers the selected output');
 });
