@@ -58,6 +58,7 @@ t.test('FILE alone serves its one service; a missing file, export or an ambiguou
 
   const cases: Array<[string, RegExp]> = [
     ['nothere.ts', /^FILE_NOT_FOUND: bento serve nothere\.ts: no such file .*nothere\.ts\n$/],
+    ['nothere:svc', /^TAG_NOT_FOUND: no bento named "nothere" in .*, and there is no service file nothere\.ts\n$/],
     ['one.ts:nope', /^BAD_CONFIG: one\.ts:nope: one\.ts has no export "nope" made with service\(\) \(services exported: svc\)\n$/],
     ['two.ts', /^BAD_CONFIG: two\.ts: two\.ts exports 2 services \(other, svc\): name one, e\.g\. two\.ts:other\n$/],
   ];

@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { BENTO_INFO_FILE } from '../../bento/bento-info.js';
 import { locateBento } from '../../bento/locate.js';
-import { BentoError } from '../../errors.js';
+import { BentoError, isBentoError } from '../../errors.js';
 import { resolveFlags, type ServeFlags } from '../../runtime/args.js';
 import { bentoHome, projectRoot } from '../../store/home.js';
 import { runForwarding } from '../child.js';
@@ -50,7 +50,12 @@ export async function resolveTarget(target: string): Promise<Target> {
     if (existsSync(path.join(dir, 'bentofile.yaml')) || existsSync(path.join(dir, 'service.ts'))) return { kind: 'project', dir };
     throw new BentoError('BAD_ARGUMENT', `${target} is neither a bento (no ${BENTO_INFO_FILE}) nor a project (no bentofile.yaml or service.ts)`);
   }
-  const { dir: bentoDir, info } = await locateBento(target);
+  const { dir: bentoDir, info } = await locateBento(target).catch((err: unknown) => {
+    // `service:svc` with no service.ts here reads as a tag: say what else it could have meant.
+    const module = /^([^:]+):([A-Za-z_$][\w$]*)$/.exec(target);
+    if (module && isBentoError(err) && err.code === 'TAG_NOT_FOUND') throw new BentoError('TAG_NOT_FOUND', `${err.message}, and there is no service file ${module[1]}.ts`);
+    throw err;
+  });
   return { kind: 'bento', dir: bentoDir, entry: path.join(bentoDir, info.runtime.entry) };
 }
 
