@@ -34,27 +34,25 @@ export function v2Metadata(spec: ValueSpec): { name: string; datatype: V2Datatyp
 
 const bad = (what: string, why: string): BentoError => new BentoError('INVALID_INPUT', `${what}: ${why}`, [{ path: what, message: why }]);
 
-/** Most nesting of a `data` array: a body nested deeper is refused, not walked. */
-const MAX_DEPTH = 32;
-
-/** The leaves of a flat or nested `data` array, row-major. */
-function flat(data: unknown[], at: string): unknown[] {
+/**
+ * The values of `data`, row-major: flat as given, or nested exactly as `shape` says (each level as many items
+ * as its dim; the shape's rank is bounded by the request schema, so the walk's depth is too).
+ */
+function flat(data: unknown[], shape: readonly number[], at: string): unknown[] {
   if (!data.some(Array.isArray)) return data;
   const out: unknown[] = [];
-  // Iterative: a deeply nested body must not overflow the stack.
-  const stack: Array<{ a: unknown[]; i: number }> = [{ a: data, i: 0 }];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    if (top.i === top.a.length) {
-      stack.pop();
-      continue;
+  const walk = (a: unknown, depth: number, path: string): void => {
+    if (depth === shape.length) {
+      if (Array.isArray(a)) throw bad(at, `${path} is an array where shape [${shape.join(', ')}] has a value`);
+      out.push(a);
+      return;
     }
-    const v = top.a[top.i++];
-    if (Array.isArray(v)) {
-      if (stack.length >= MAX_DEPTH) throw bad(at, `data nests arrays more than ${MAX_DEPTH} levels deep`);
-      stack.push({ a: v, i: 0 });
-    } else out.push(v);
-  }
+    if (!Array.isArray(a) || a.length !== shape[depth]) {
+      throw bad(at, `${path || 'data'} has ${Array.isArray(a) ? `${a.length} items` : 'a value'} where shape [${shape.join(', ')}] has ${shape[depth]}`);
+    }
+    for (let i = 0; i < a.length; i++) walk(a[i], depth + 1, `${path || 'data'}[${i}]`);
+  };
+  walk(data, 0, '');
   return out;
 }
 
@@ -76,7 +74,7 @@ export function toFeeds(inputs: readonly V2InputTensor[], specs: readonly ValueS
     if (Object.hasOwn(feeds, input.name)) throw bad(`${at}/name`, `input "${input.name}" is given twice`);
     const want = v2Datatype(spec.type);
     if (input.datatype !== want) throw bad(`${at}/datatype`, `input "${input.name}" is ${want ?? spec.type} in the model, not ${input.datatype}`);
-    const values = flat(input.data, `${at}/data`);
+    const values = flat(input.data, input.shape, `${at}/data`);
     const count = input.shape.reduce((a, b) => a * b, 1);
     if (values.length !== count) throw bad(`${at}/data`, `${values.length} values for shape [${input.shape.join(', ')}] (${count} expected)`);
     try {

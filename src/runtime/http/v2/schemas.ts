@@ -24,7 +24,7 @@ export const INFER_REQUEST_SCHEMA = {
         required: ['name', 'shape', 'datatype', 'data'],
         properties: {
           name: { type: 'string', minLength: 1 },
-          shape: { type: 'array', items: { type: 'integer', minimum: 0 } },
+          shape: { type: 'array', maxItems: 32, items: { type: 'integer', minimum: 0 } },
           datatype: { enum: [...V2_DATATYPES] },
           parameters: PARAMETERS,
           // Flat or nested row-major; the values are checked against the datatype when converted.
