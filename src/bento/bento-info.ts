@@ -38,7 +38,8 @@ export interface BentoInfo {
   service: string;
   models: BentoModelRef[];
   apis: BentoApi[];
-  traffic: { timeout: number; max_concurrency: number };
+  /** `body_timeout` only when the service sets it (else the runtime's default applies). */
+  traffic: { timeout: number; max_concurrency: number; body_timeout?: number };
   envs: Array<{ name: string; value: string }>;
   docker: { base_image: string; env: Record<string, string>; system_packages: string[] };
   runtime: { node: string; onnxruntime_node: string; entry: string };

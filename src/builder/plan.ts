@@ -117,7 +117,11 @@ export function planBento(input: PlanInput): BuildPlan {
     service: build.service.spec,
     models,
     apis,
-    traffic: { timeout: def.traffic.timeout, max_concurrency: def.traffic.max_concurrency },
+    traffic: {
+      timeout: def.traffic.timeout,
+      max_concurrency: def.traffic.max_concurrency,
+      ...(def.traffic.body_timeout !== undefined ? { body_timeout: def.traffic.body_timeout } : {}),
+    },
     envs: build.envs,
     docker: { base_image: build.docker.base_image, env: build.docker.env, system_packages: build.docker.system_packages },
     runtime: { node: input.runtime.node, onnxruntime_node: input.runtime.onnxruntime_node, entry: BENTO_ENTRY },

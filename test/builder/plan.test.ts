@@ -86,6 +86,15 @@ t.test('every input moves the version', async (t) => {
   t.equal(planBento(input({ version: 'v7' })).info.version, 'v7', '--version wins');
 });
 
+t.test("bento.yaml records the service's traffic.body_timeout when it sets one, and only then", async (t) => {
+  t.notOk('body_timeout' in planBento(input()).info.traffic, 'unset: the runtime default applies');
+  const slow = { ...svc, traffic: { ...svc.traffic, body_timeout: 12 } };
+  const build = input().build;
+  const planned = planBento(input({}, { service: { ...build.service, definition: slow } }));
+  t.equal(planned.info.traffic.body_timeout, 12);
+  t.not(planned.info.version, planBento(input()).info.version, 'and it moves the version');
+});
+
 t.test('a source that would overwrite a file of the bento is refused', async (t) => {
   t.throws(() => planBento(input({ sources: [{ from: '/x', to: 'service.cjs', digest: hex('a') }] })), { code: 'BAD_CONFIG', message: /src\/service\.cjs/ });
   t.throws(() => planBento(input({ models: [] })), BentoError, 'a model without model.onnx');
