@@ -1,11 +1,11 @@
 // The project's stores are found from any folder inside it (`cd src && bento list`), through the real CLI:
 // BENTO_HOME defaults to the nearest folder holding bentofile.yaml, else package.json; an explicit one wins.
 import t from 'tap';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bento } from '../kit/cli.js';
 import { randomForest, writeModel } from '../kit/model.js';
-import { tempDir } from '../kit/project.js';
+import { ROOT, tempDir } from '../kit/project.js';
 import { projectRoot } from '../../src/store/home.js';
 
 /** This process's environment without BENTO_HOME, as a user's shell has it. */
@@ -60,4 +60,18 @@ t.test('bento build from a subfolder builds the project it is in', async (t) => 
   const r = await bento(['build'], { cwd: path.join(project, 'src'), env: userEnv() });
   t.equal(r.code, 1);
   t.match(r.stderr, /^BAD_SERVICE: service\.ts:1:20: syntax error: Unexpected ";"\n/, "the project's service.ts, found from src/");
+});
+
+t.test('bento train from a subfolder trains the project\'s conf into the project\'s store', { timeout: 120_000 }, async (t) => {
+  const project = await tempDir(t, 'bento-root-train-');
+  writeFileSync(path.join(project, 'package.json'), '{"name":"p","type":"module"}\n');
+  for (const rel of ['conf/base/catalog.yml', 'conf/base/parameters.yml', 'data/01_raw/DATA.csv']) {
+    mkdirSync(path.dirname(path.join(project, rel)), { recursive: true });
+    copyFileSync(path.join(ROOT, rel), path.join(project, rel));
+  }
+  mkdirSync(path.join(project, 'notebooks'));
+  const r = await bento(['train', '-o', 'json'], { cwd: path.join(project, 'notebooks'), env: userEnv() });
+  t.equal(r.code, 0, r.stderr);
+  const { tag } = JSON.parse(r.stdout) as { tag: string };
+  t.same(readdirSync(path.join(project, 'models', 'activities_regressor')), [tag.split(':')[1]]);
 });

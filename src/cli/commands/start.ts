@@ -8,6 +8,7 @@ import { buildBento } from '../../builder/build.js';
 import { listModels } from '../../models/model-store.js';
 import { runForwarding } from '../child.js';
 import { progressBar } from '../progress.js';
+import { projectRoot } from '../../store/home.js';
 import { CATALOG_FILE, DEFAULT_CONF, planTraining, trainAndSave } from '../../pipeline/train-and-save.js';
 import type { Command } from '../command.js';
 
@@ -21,6 +22,8 @@ export const start: Command = {
     workers: { type: 'string', arg: 'N', description: 'worker processes (default: the CPU count)' },
   },
   async run({ values }) {
+    // From a subfolder, the project it is in: its conf, its bentofile, its stores.
+    process.chdir(projectRoot());
     // A project without a catalog trains with `bento train --data … --target …`: nothing to train here.
     const plan = existsSync(path.join(DEFAULT_CONF, CATALOG_FILE)) ? await planTraining() : undefined;
     if (plan && (await listModels(plan.name)).length === 0) {

@@ -1,6 +1,7 @@
 import { progressBar } from '../progress.js';
 import { trainOnData } from '../../datasets/train.js';
 import { CATALOG_FILE, DEFAULT_CONF, PARAMS_FILE } from '../../pipeline/train-and-save.js';
+import { projectRoot } from '../../store/home.js';
 import { OUTPUT_OPTION, outputFormat, type Command } from '../command.js';
 
 export const train: Command = {
@@ -29,8 +30,11 @@ export const train: Command = {
       ?.split(',')
       .map((f) => f.trim())
       .filter((f) => f !== '');
+    // Paths given on the command line are the shell's (relative to here); without any, the project this folder is in.
+    const ownPaths = ['conf', 'data', 'params'].some((k) => str(k) !== undefined);
     const bar = progressBar('grid search');
     const { info, run } = await trainOnData({
+      ...(ownPaths ? {} : { project: projectRoot() }),
       ...(str('dataset') !== undefined ? { dataset: str('dataset') } : {}),
       ...(str('conf') !== undefined ? { conf: str('conf') } : {}),
       ...(str('data') !== undefined ? { dataPath: str('data') } : {}),
