@@ -153,7 +153,11 @@ export class Session {
     }
     const input = session.inputNames[0]!;
     const zipMaps = new Map((stripped?.zipMaps ?? []).map((z) => [z.output, z]));
-    const perRow = sig.outputs.find((o) => !zipMaps.has(o.name) && isNumericType(o.type) && (o.shape.length === 1 || (o.shape.length === 2 && o.shape[1] === 1)));
+    // A numeric output that may hold one value per row, as far as its declared shape says (a rank the graph
+    // leaves open, or a symbolic width, may); `run` checks the count it gets.
+    const perRow = sig.outputs.find(
+      (o) => !zipMaps.has(o.name) && isNumericType(o.type) && (o.shape.length <= 1 || (o.shape.length === 2 && (o.shape[1] === 1 || typeof o.shape[1] === 'string'))),
+    );
     const text = (v: ValueSpec): string => `${v.name} ${v.type} [${v.shape.join(', ')}]`;
     const notRows =
       sig.inputs.length !== 1 || !isNumericType(sig.inputs[0]!.type) || sig.inputs[0]!.shape.length !== 2

@@ -55,6 +55,13 @@ print(json.dumps({'lin': lin.tolist(), 'mlp': (h @ np.array(m['w2']) + np.array(
   t.ok(close(y.data as Float32Array, want.lin), `linear: ${Array.from(y.data as Float32Array)} ≈ ${want.lin}`);
   t.ok(close(ym.data as Float32Array, want.mlp), `mlp: ${Array.from(ym.data as Float32Array)} ≈ ${want.mlp}`);
   t.equal(lin.notRows, undefined, 'a rows model');
+  // A graph that leaves its output's shape open is still served by the rows path (it checks what it gets).
+  const open = onnx.ModelProto.decode(linearRegressorOnnx(W, 3));
+  open.graph!.output![0]!.type!.tensorType!.shape = null;
+  const openSession = await loadSession(onnx.ModelProto.encode(open).finish());
+  t.equal(openSession.notRows, undefined, 'an output of unstated shape may be one per row');
+  t.same(Array.from(await openSession.run(Float32Array.from(X.flat()), 4, 3)), Array.from(y.data as Float32Array));
+  t.match((await loadSession(mlpOnnx(MLP))).notRows, /no output with one number per row \(Y float32 \[batch, 2\]\)/, 'two values per row: not for the rows path');
   t.same(Array.from(await lin.run(Float32Array.from(X.flat()), 4, 3)), Array.from(y.data as Float32Array), 'the rows path gives the same');
 });
 
