@@ -8,6 +8,7 @@ import { DEFAULT_CONF } from '../../pipeline/train-and-save.js';
 import { formatTag } from '../../store/tag.js';
 import { OUTPUT_OPTION, outputFormat, type Command } from '../command.js';
 import { humanSize, json, table, when } from '../output.js';
+import { projectRoot } from '../../store/home.js';
 
 export const add: Command = {
   summary: 'store a CSV as a dataset version (checked against the catalog, profiled, content-addressed)',
@@ -25,7 +26,8 @@ export const add: Command = {
   positionals: { min: 1, max: 1 },
   async run({ values, positionals }) {
     const format = outputFormat(values);
-    const schema = await projectSchema(process.cwd(), typeof values.conf === 'string' ? values.conf : DEFAULT_CONF);
+    // --conf is the shell's path (relative to here); without it, the conf of the project this folder is in.
+    const schema = typeof values.conf === 'string' ? await projectSchema(process.cwd(), values.conf) : await projectSchema(projectRoot(), DEFAULT_CONF);
     const added = await addDatasetFile(positionals[0]!, { ...(typeof values.name === 'string' ? { name: values.name } : {}), ...(schema ? { schema } : {}) });
     if (format === 'json') return json({ tag: added.tag, created: added.created, ...added.info });
     process.stdout.write(`${added.tag}${added.created ? '' : ' (already stored: same content)'}\n`);
