@@ -135,15 +135,17 @@ export function columnPreprocessor(model: PreprocessedModel): ColumnPreprocessor
     for (let j = 0; j < width; j++) {
       const col = table.column(features[j]!);
       const s = steps[j]!;
-      // A column of numbers without steps: copied as it is, checked for finiteness.
-      if (s.length === 0 && col instanceof Float64Array) {
+      // A column of numbers (no value missing, so fills do nothing): checked for finiteness and clipped.
+      if (col instanceof Float64Array) {
+        const clips = s.flatMap((step) => ('clip' in step ? [step.clip] : []));
         for (let r = 0; r < badRow; r++) {
-          const v = col[r]!;
+          let v = col[r]!;
           if (!Number.isFinite(v)) {
             badRow = r;
             badJ = j;
             break;
           }
+          for (let c = 0; c < clips.length; c++) v = clip(v, clips[c]!);
           data[r * width + j] = v;
         }
         continue;

@@ -31,6 +31,10 @@ const QUOTED = 1;
 /** Quoted, with "" inside to be unescaped. */
 const ESCAPED = 2;
 
+/** The bytes that end a plain field (one lookup per byte instead of four comparisons). */
+const SPECIAL = new Uint8Array(256);
+for (const c of [COMMA, QUOTE, LF, CR]) SPECIAL[c] = 1;
+
 /** 10^k for k ≤ 22: exact doubles, so a ≤15-digit mantissa divided by one is the correctly rounded number. */
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
@@ -218,12 +222,8 @@ export function parseCsvBody(buf: Buffer, limits: JsonLimits, maxColumns = MAX_C
       e = i++;
       if (i < n && buf[i] !== COMMA && buf[i] !== LF && buf[i] !== CR) throw badCsv(line, 'a closing quote must be followed by a comma or the end of the line');
     } else {
-      while (i < n) {
-        const c = buf[i];
-        if (c === COMMA || c === LF || c === CR) break;
-        if (c === QUOTE) throw badCsv(line, 'a " inside a field that is not quoted: quote the field, and double each " in it');
-        i++;
-      }
+      while (i < n && SPECIAL[buf[i]!] === 0) i++;
+      if (i < n && buf[i] === QUOTE) throw badCsv(line, 'a " inside a field that is not quoted: quote the field, and double each " in it');
       e = i;
     }
     flags[k] = flag;
