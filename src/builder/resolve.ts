@@ -62,6 +62,12 @@ export interface ResolveOptions {
 
 let loads = 0;
 
+/** `file.ts:export` → its parts; `file.ts` alone names no export. */
+function splitServiceSpec(spec: string): { file: string; exportName?: string } {
+  const i = spec.lastIndexOf(':');
+  return i > 0 ? { file: spec.slice(0, i), exportName: spec.slice(i + 1) } : { file: spec };
+}
+
 /**
  * Imports the service module afresh (a query string defeats the module cache, so a rebuild sees edits) and
  * picks its export `exportName`, or without one the only service it exports. A module that fails to compile
@@ -156,19 +162,19 @@ function dockerEnv(env: Record<string, string> | string[] | undefined): Record<s
 export async function resolveBuild(opts: ResolveOptions): Promise<ResolvedBuild> {
   const { config, bentofileLabel: label } = opts;
   const projectDir = path.resolve(opts.projectDir);
-  // The schema guarantees `file.ts` or `file.ts:export` (no ':' in the file part); the bentofile's default export name is svc.
-  const [fileRel = '', bentofileExport = 'svc'] = config.service.split(':');
-  const given = opts.service === undefined ? undefined : opts.service.lastIndexOf(':') > 0 ? opts.service.slice(0, opts.service.lastIndexOf(':')) : opts.service;
-  const where = given === undefined ? `${label}: /service` : opts.service!;
-  const rel = given ?? fileRel;
+  // The schema guarantees `file.ts` or `file.ts:export`; the bentofile's export defaults to svc, the command line's
+  // to the file's one service.
+  const fromCli = opts.service !== undefined ? splitServiceSpec(opts.service) : undefined;
+  const fromBentofile = splitServiceSpec(config.service);
+  const { file: rel, exportName: wanted } = fromCli ?? { file: fromBentofile.file, exportName: fromBentofile.exportName ?? 'svc' };
+  const where = fromCli ? opts.service! : `${label}: /service`;
   const file = path.resolve(projectDir, rel);
   assertInsideProject(projectDir, file, where, rel);
   if (!existsSync(file) || !statSync(file).isFile()) {
-    if (given !== undefined) throw new BentoError('FILE_NOT_FOUND', `${where}: no such file ${file}`);
-    throw new BentoError('BAD_CONFIG', `${label}: /service: file not found: ${fileRel}`, [{ path: '/service', message: `no file ${file}` }]);
+    if (fromCli) throw new BentoError('FILE_NOT_FOUND', `${where}: no such file ${file}`);
+    throw new BentoError('BAD_CONFIG', `${label}: /service: file not found: ${rel}`, [{ path: '/service', message: `no file ${file}` }]);
   }
-  const wantedExport = given === undefined ? bentofileExport : opts.service!.length > given.length ? opts.service!.slice(given.length + 1) : undefined;
-  const { name: exportName, definition } = await loadService(projectDir, file, wantedExport, where);
+  const { name: exportName, definition } = await loadService(projectDir, file, wanted, where);
   const description = await readDescription(projectDir, config.description, definition.description ?? '', label);
   return {
     projectDir,
