@@ -138,6 +138,10 @@ export function columnPreprocessor(model: PreprocessedModel): ColumnPreprocessor
       // A column of numbers (no value missing, so fills do nothing): checked for finiteness and clipped.
       if (col instanceof Float64Array) {
         const clips = s.flatMap((step) => ('clip' in step ? [step.clip] : []));
+        // One clip (the usual case) as two bounds in locals.
+        const lo = clips.length === 1 ? (clips[0]!.min ?? -Infinity) : -Infinity;
+        const hi = clips.length === 1 ? (clips[0]!.max ?? Infinity) : Infinity;
+        const more = clips.length > 1 ? clips : [];
         for (let r = 0; r < badRow; r++) {
           let v = col[r]!;
           if (!Number.isFinite(v)) {
@@ -145,7 +149,9 @@ export function columnPreprocessor(model: PreprocessedModel): ColumnPreprocessor
             badJ = j;
             break;
           }
-          for (let c = 0; c < clips.length; c++) v = clip(v, clips[c]!);
+          if (v > hi) v = hi;
+          else if (v < lo) v = lo;
+          for (let c = 0; c < more.length; c++) v = clip(v, more[c]!);
           data[r * width + j] = v;
         }
         continue;

@@ -30,6 +30,8 @@ const PLAIN = 0;
 const QUOTED = 1;
 /** Quoted, with "" inside to be unescaped. */
 const ESCAPED = 2;
+/** A plain number read during the scan (the common case), its value in `nums`. */
+const NUMBER = 3;
 
 /** The bytes that end a plain field (one lookup per byte instead of four comparisons). */
 const SPECIAL = new Uint8Array(256);
@@ -102,6 +104,8 @@ export class CsvTable extends Table {
     count: number,
     /** Per field, row-major: how it was written, and where its text is. */
     private readonly flags: Uint8Array,
+    /** The value of a field read as a number during the scan (flag NUMBER). */
+    private readonly nums: Float64Array,
     private readonly starts: Int32Array,
     private readonly ends: Int32Array,
     /** The line each row starts on (the header is line 1). */
@@ -124,11 +128,16 @@ export class CsvTable extends Table {
   protected values(index: number): ArrayLike<unknown> {
     const cached = this.cache[index];
     if (cached) return cached;
-    const { buf, flags, starts, ends } = this;
+    const { buf, flags, starts, ends, nums } = this;
     const w = this.names.length;
     const numbers = new Float64Array(this.count);
     let mixed: unknown[] | undefined;
     for (let r = 0, k = index; r < this.count; r++, k += w) {
+      if (flags[k] === NUMBER) {
+        if (mixed) mixed[r] = nums[k];
+        else numbers[r] = nums[k]!;
+        continue;
+      }
       const s = starts[k]!;
       const e = ends[k]!;
       let v: unknown;
@@ -184,6 +193,7 @@ export function parseCsvBody(buf: Buffer, limits: JsonLimits, maxColumns = MAX_C
   const lineOf: number[] = [];
   let starts = new Int32Array(cells);
   let ends = new Int32Array(cells);
+  let nums = new Float64Array(cells);
   let k = 0; // fields written
   let width = -1; // fields per line, once the header is read
   let rowStart = 0; // k at the start of the current line
@@ -197,6 +207,9 @@ export function parseCsvBody(buf: Buffer, limits: JsonLimits, maxColumns = MAX_C
       flags = grow(flags, new Uint8Array(cells));
       starts = grow(starts, new Int32Array(cells));
       ends = grow(ends, new Int32Array(cells));
+      const more = new Float64Array(cells);
+      more.set(nums);
+      nums = more;
     }
     if (k === rowStart) rowLine = line;
     let s = i;
@@ -222,7 +235,39 @@ export function parseCsvBody(buf: Buffer, limits: JsonLimits, maxColumns = MAX_C
       e = i++;
       if (i < n && buf[i] !== COMMA && buf[i] !== LF && buf[i] !== CR) throw badCsv(line, 'a closing quote must be followed by a comma or the end of the line');
     } else {
-      while (i < n && SPECIAL[buf[i]!] === 0) i++;
+      // The usual field, `-?digits(.digits)?` of at most 15 digits, is read as it is scanned (exactly as
+      // JSON.parse reads it: see jsonNumber); anything else is classified when its column is read.
+      let j = i;
+      const neg = buf[j] === 45;
+      if (neg) j++;
+      const intStart = j;
+      let mant = 0;
+      let c = buf[j]!;
+      while (c >= 48 && c <= 57) {
+        mant = mant * 10 + (c - 48);
+        c = buf[++j]!;
+      }
+      const intDigits = j - intStart;
+      let frac = 0;
+      if (c === 46 && intDigits > 0) {
+        const fracStart = ++j;
+        c = buf[j]!;
+        while (c >= 48 && c <= 57) {
+          mant = mant * 10 + (c - 48);
+          c = buf[++j]!;
+        }
+        frac = j - fracStart;
+        if (frac === 0) frac = -1; // "1." is not a number
+      }
+      if ((j >= n || c === COMMA || c === LF || c === CR) && intDigits > 0 && frac >= 0 && intDigits + frac <= 15 && (intDigits === 1 || buf[intStart] !== 48)) {
+        const v = frac === 0 ? mant : mant / POW10[frac]!;
+        nums[k] = neg ? -v : v;
+        flag = NUMBER;
+        i = j;
+      } else {
+        i = j;
+        while (i < n && SPECIAL[buf[i]!] === 0) i++;
+      }
       if (i < n && buf[i] === QUOTE) throw badCsv(line, 'a " inside a field that is not quoted: quote the field, and double each " in it');
       e = i;
     }
@@ -265,7 +310,7 @@ export function parseCsvBody(buf: Buffer, limits: JsonLimits, maxColumns = MAX_C
   }
   const count = k / width - 1;
   // The rows' fields, without the header's.
-  return new CsvTable(buf, names, count, flags.subarray(width, k), starts.subarray(width, k), ends.subarray(width, k), Int32Array.from(lineOf));
+  return new CsvTable(buf, names, count, flags.subarray(width, k), nums.subarray(width, k), starts.subarray(width, k), ends.subarray(width, k), Int32Array.from(lineOf));
 }
 
 declare module 'fastify' {
