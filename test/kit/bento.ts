@@ -139,6 +139,15 @@ export function stopServer(s: Served): Promise<unknown> {
   return s.exited;
 }
 
+/**
+ * Stops a spawned server with SIGTERM and waits for its exit: for a `bento serve` CLI, whose server is its
+ * child (a SIGKILL to the CLI would leave that child running).
+ */
+export function stopGently(s: Served): Promise<unknown> {
+  if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGTERM');
+  return s.exited;
+}
+
 /** Polls `url` until it answers `status` (startup is not a timed assertion: the test's own timeout bounds it). */
 export async function waitForStatus(url: string, status = 200): Promise<void> {
   for (;;) {

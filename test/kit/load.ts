@@ -13,6 +13,8 @@ export interface LoadCounts {
   errors: Record<string, number>;
   /** 200 answers by what `classify` made of them. */
   kinds: Record<string, number>;
+  /** The first few bodies of answers other than 200 (what they said, for the failure message). */
+  others: string[];
 }
 
 export interface Load {
@@ -25,7 +27,7 @@ export interface Load {
 export function startLoad(url: string, route: string, body: () => unknown, opts: { connections?: number; classify?: (answer: unknown) => string } = {}): Load {
   const connections = opts.connections ?? 16;
   const pool = new Pool(url, { connections, pipelining: 1 });
-  const counts: LoadCounts = { requests: 0, statuses: {}, errors: {}, kinds: {} };
+  const counts: LoadCounts = { requests: 0, statuses: {}, errors: {}, kinds: {}, others: [] };
   let running = true;
   const loop = async (): Promise<void> => {
     while (running) {
@@ -34,6 +36,7 @@ export function startLoad(url: string, route: string, body: () => unknown, opts:
         const res = await pool.request({ method: 'POST', path: route, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body()) });
         const text = await res.body.text();
         counts.statuses[res.statusCode] = (counts.statuses[res.statusCode] ?? 0) + 1;
+        if (res.statusCode !== 200 && counts.others.length < 40) counts.others.push(`${new Date().toISOString()} ${res.statusCode} ${text.slice(0, 300)}`);
         if (res.statusCode === 200 && opts.classify) {
           const kind = opts.classify(JSON.parse(text));
           counts.kinds[kind] = (counts.kinds[kind] ?? 0) + 1;

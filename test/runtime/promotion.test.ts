@@ -7,7 +7,7 @@ import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { listServing, readServing, requestPromotion, type PromotionOutcome } from '../../src/runtime/cluster/serving-file.js';
-import { makeBento, PROJECT, spawnServer, stopServer, waitForStatus, type Served } from '../kit/bento.js';
+import { makeBento, PROJECT, spawnServer, stopGently, stopServer, waitForStatus, type Served } from '../kit/bento.js';
 import { alone, sample } from '../kit/http.js';
 import { failures, startLoad } from '../kit/load.js';
 import { expected, matches, randomForest, randomRecords } from '../kit/model.js';
@@ -136,7 +136,7 @@ t.test('`bento serve NAME:latest --production`: SIGHUP re-resolves the tag', { t
   mkdirSync(store, { recursive: true });
   cpSync(a.dir, path.join(store, a.version), { recursive: true });
   const s = await spawnServer(process.execPath, [path.join(PROJECT, 'bin', 'bento.mjs'), 'serve', 'activities_model:latest', '--production', '--workers', '2', '--port', '0', '--host', '127.0.0.1'], serverEnv);
-  t.teardown(() => stopServer(s));
+  t.teardown(() => stopGently(s));
   await waitForStatus(`${s.url}/readyz`);
   t.ok(matches((await alone(`${s.url}/predict`, 'POST', records)).body, wantA));
   const [record] = listServing();

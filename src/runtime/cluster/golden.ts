@@ -144,3 +144,24 @@ export function relativeChange(fresh: number[][], old: number[][]): number | und
   if (n === 0) return 0;
   return diff === 0 ? 0 : diff / Math.max(base, Number.EPSILON);
 }
+
+/**
+ * Runs the samples again for a while, two at a time, before the worker takes traffic: a fresh process
+ * answers its first requests slowly (V8 has not compiled the request path yet, the batcher's cost model has
+ * seen only the start-up calls), and clients moved over all at once would see it shed some as overloaded.
+ * Then a quiet moment: should the warm-up have run late (a busy machine), the admission limit it lowered
+ * climbs back in calm intervals (admission.ts) before traffic arrives.
+ */
+export async function warmUp(app: FastifyInstance, samples: GoldenSample[], ms = 300, parallel = 2, quietMs = 400): Promise<void> {
+  if (samples.length === 0) return;
+  const until = Date.now() + ms;
+  let i = 0;
+  const lane = async (): Promise<void> => {
+    while (Date.now() < until) {
+      const s = samples[i++ % samples.length]!;
+      await app.inject({ method: 'POST', url: s.route, payload: JSON.stringify(s.body), headers: { 'content-type': 'application/json', 'x-request-id': 'warm-up' } }).catch(() => undefined);
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, lane));
+  await new Promise((resolve) => setTimeout(resolve, quietMs));
+}

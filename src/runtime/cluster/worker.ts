@@ -17,7 +17,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { answerPrimary } from './cluster-metrics.js';
 import { CONNECTION, TAKEN } from './dealer.js';
-import { runGolden, type GoldenSample } from './golden.js';
+import { runGolden, warmUp, type GoldenSample } from './golden.js';
 import { listenError } from './listen-error.js';
 
 export const READY = 'bento:ready';
@@ -103,7 +103,20 @@ export async function runWorker(app: FastifyInstance, opts: WorkerOptions): Prom
       if (msg?.type === SHUTDOWN) drain('asked by the primary');
       else if (msg?.type === RETIRE) retire();
       else if (msg?.type === GOLDEN) {
-        void runGolden(app, msg.samples ?? opts.golden ?? []).then((r) => send({ type: GOLDEN_RESULT, id: msg.id, ...r }));
+        const own = msg.samples === undefined;
+        void runGolden(app, msg.samples ?? opts.golden ?? [])
+          .then(async (r) => {
+            if (own && r.ok) {
+              // A new worker about to take traffic: warmed, then its metrics start from nothing (the check's
+              // and the warm-up's requests are nobody's traffic). Collecting first moves the counts held
+              // outside the registry into it, so the reset clears them too.
+              await warmUp(app, r.samples);
+              await app.bento.metrics.registry.metrics();
+              app.bento.metrics.registry.resetMetrics();
+            }
+            return r;
+          })
+          .then((r) => send({ type: GOLDEN_RESULT, id: msg.id, ...r }));
       }
     });
     // The primary is gone: nobody will replace or stop us; drain and leave.
