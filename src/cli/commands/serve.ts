@@ -68,14 +68,14 @@ function childFlags(values: Record<string, unknown>): string[] {
 }
 
 export const serve: Command = {
-  summary: 'serve a bento (by tag or folder) or the project in a folder (default ".") over HTTP',
+  summary: 'serve a bento (by tag or folder), a project (default: the one you are in) or one service file of it over HTTP',
   usage: 'serve [TAG | DIR | FILE[:EXPORT] | .] [--production] [--port P] [--host H] [--workers N] [--reload]',
   help: [
     'A bento tag or folder runs as `node <bento>/src/service.cjs` (what its image runs); a project folder',
     'is served straight from its sources with its models from the model store (development; --reload',
-    'restarts on source changes). FILE[:EXPORT] (e.g. service.ts:svc) serves that export of a file of the',
-    'project (FILE alone: the one service it exports); without an argument, the project the current folder',
-    'is in. The port is --port, else BENTOML_PORT, else PORT, else 3000.',
+    'restarts on source changes). FILE[:EXPORT] (e.g. service.ts:svc, or service:svc as BentoML writes it)',
+    'serves that export of a file of the project (FILE alone: the one service it exports); without an',
+    'argument, the project the current folder is in. The port is --port, else BENTOML_PORT, else PORT, else 3000.',
     '--production runs N worker processes sharing the port (default: the CPU count) with JSON logs;',
     'SIGHUP (or `bento promote`, or the bridge) then switches it to another bento without downtime:',
     'a bare SIGHUP re-resolves the tag it was started with (e.g. NAME:latest).',
