@@ -1,16 +1,21 @@
 // Importing ONNX models that are not forests (made by test/kit/onnx-fixtures.ts): the signature read from the
 // graph, rows models told apart, classifiers' task and labels recorded, bytes stored unchanged, the stored
-// model runs; the CLI path and its one-line errors; tree limits apply to classifiers too.
+// model runs; the CLI path and its one-line errors; tree limits apply to classifiers too; a real scikit-learn
+// classifier (written in skl2onnx's layout by test/onnx/fixtures/sklearn_classifier.py) answers what scikit-learn answers.
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { importModel } from '../../src/models/import.js';
 import { exportModel, getModel } from '../../src/models/model-store.js';
 import { loadSession } from '../../src/onnx/session.js';
+import { isTensorValue } from '../../src/onnx/tensors.js';
 import { bento } from '../kit/cli.js';
 import { rejectsWith } from '../kit/helpers.js';
 import { classifierReference, linearRegressorOnnx, mixedInputsOnnx, mlpOnnx, treeClassifierOnnx } from '../kit/onnx-fixtures.js';
 import { tempDir, tempHome } from '../kit/project.js';
+import { PYTHON, sklearnMissing } from '../kit/python.js';
 
 const MLP = { w1: [[1, -1], [0.5, 2]], b1: [0, -1], w2: [[1, 0], [2, 1]], b2: [0.5, 0] };
 
@@ -117,4 +122,40 @@ t.test('tree limits apply to a TreeEnsembleClassifier', async (t) => {
   process.env.BENTO_MAX_TREE_DEPTH = '1';
   t.teardown(() => (before === undefined ? delete process.env.BENTO_MAX_TREE_DEPTH : (process.env.BENTO_MAX_TREE_DEPTH = before)));
   await rejectsWith(t, importModel(file), 'BAD_MODEL', 'clf.onnx', 'tree 0 is more than 1 levels deep', 'BENTO_MAX_TREE_DEPTH');
+});
+
+t.test("a scikit-learn RandomForestClassifier in skl2onnx's layout answers scikit-learn's labels and probabilities", { skip: sklearnMissing() ?? false }, async (t) => {
+  await tempHome(t);
+  const dir = await tempDir(t);
+  execFileSync(PYTHON, [fileURLToPath(new URL('../onnx/fixtures/sklearn_classifier.py', import.meta.url)), dir]);
+  const cases = JSON.parse(await fs.readFile(path.join(dir, 'cases.json'), 'utf8')) as {
+    X: number[][];
+    variants: Record<string, { file: string; classes: Array<number | string>; predict: Array<number | string>; proba: number[][] }>;
+  };
+  for (const [name, v] of Object.entries(cases.variants)) {
+    const info = await importModel(v.file, { features: ['a', 'b', 'c', 'd'] });
+    t.equal(info.task, 'classifier');
+    t.same(info.class_labels, v.classes, `${name}: class labels`);
+    const { dir: stored } = await getModel(info.name);
+    const s = await loadSession(path.join(stored, info.model_file));
+    const out = await s.runFeeds({ X: cases.X });
+    const maps = out.output_probability as Array<Record<string, number>>;
+    const label = out.output_label!;
+    if (!isTensorValue(label)) throw new Error('label is a tensor');
+    let offP = 0;
+    let offLabel = 0;
+    let close = 0;
+    cases.X.forEach((_, i) => {
+      const want = v.proba[i]!;
+      const got = v.classes.map((c) => maps[i]![String(c)]!);
+      if (got.some((p, j) => !(Math.abs(p - want[j]!) <= 1e-5))) offP++;
+      // A near tie may fall either way in float32: only clear winners are compared.
+      const sorted = [...want].sort((a, b) => b - a);
+      if (sorted[0]! - sorted[1]! < 1e-4) return void close++;
+      const l = label.data[i];
+      if ((typeof l === 'bigint' ? Number(l) : l) !== v.predict[i]) offLabel++;
+    });
+    t.equal(offP, 0, `${name}: probabilities equal predict_proba on all ${cases.X.length} rows (±1e-5)`);
+    t.equal(offLabel, 0, `${name}: labels equal predict on ${cases.X.length - close} rows (${close} near ties left out)`);
+  }
 });
