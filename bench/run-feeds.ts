@@ -4,7 +4,7 @@
 // `{ data, dims }` (no conversion) and as nested arrays (JSON-shaped: dims from the nesting, values copied).
 // Also: Session.load from onnxruntime's metadata against decoding the graph (the stand-in library path).
 // Each figure is the median of 7 rounds that alternate the variants (the machine is shared: noise).
-// Run: node --import tsx bench/run-feeds.ts
+// Run: npm run bench -- run-feeds (or node --import tsx bench/run-feeds.ts)
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { loadSession, type Ort } from '../src/onnx/session.js';
