@@ -38,8 +38,11 @@ export interface JobContext {
   flush(): Promise<void>;
 }
 
+/** How a job ended: `failed` with a result keeps what was done before the failure (e.g. a built bento that was not promoted). */
+export type JobOutcome = { state: 'succeeded' | 'rejected'; result: Record<string, unknown> } | { state: 'failed'; result: Record<string, unknown>; error: { code: string; message: string } };
+
 /** Runs one job; resolves with its end state and result, or throws (the job fails with the error). */
-export type JobRunner = (job: JobRecord, ctx: JobContext) => Promise<{ state: 'succeeded' | 'rejected'; result: Record<string, unknown> }>;
+export type JobRunner = (job: JobRecord, ctx: JobContext) => Promise<JobOutcome>;
 
 const TMP = '.tmp-';
 
@@ -134,9 +137,12 @@ export class JobQueue {
       flush: () => this.save(job),
     };
     try {
-      const { state, result } = await this.runner(job, ctx);
-      Object.assign(job, { state, result, progress: 1 });
-      note(state);
+      const outcome = await this.runner(job, ctx);
+      Object.assign(job, { state: outcome.state, result: outcome.result, progress: outcome.state === 'failed' ? job.progress : 1 });
+      if (outcome.state === 'failed') {
+        job.error = outcome.error;
+        note(`failed: ${outcome.error.code}: ${outcome.error.message}`);
+      } else note(outcome.state);
     } catch (err) {
       const e = fromThrown(err);
       Object.assign(job, { state: 'failed', error: { code: e.code, message: e.message } });

@@ -10,7 +10,8 @@ import { datasetFile, getDataset } from '../datasets/dataset-store.js';
 import { recordCandidate, trainCandidate } from '../pipeline/train-and-save.js';
 import { formatTag } from '../store/tag.js';
 import { promotionGate } from './gate.js';
-import type { JobContext, JobRecord, JobRunner } from './jobs.js';
+import { BentoError, fromThrown } from '../errors.js';
+import type { JobContext, JobOutcome, JobRecord, JobRunner } from './jobs.js';
 
 /** What `POST /retrain` takes. */
 export interface RetrainRequest {
@@ -21,10 +22,12 @@ export interface RetrainRequest {
   /** Build the image too. */
   containerize?: boolean;
   backend?: BackendName;
+  /** Promote the new bento into the running production servers of its service (promote.ts). */
+  promote?: boolean;
 }
 
-/** Puts a built bento into service; told the bento tag. Throwing fails the job (the bento stays built). */
-export type PromoteHook = (bentoTag: string, log: (message: string) => void) => Promise<void>;
+/** Puts a built bento into service; told the bento tag; resolves with what to report. Throwing fails the job (the bento stays built). */
+export type PromoteHook = (bentoTag: string, log: (message: string) => void) => Promise<unknown>;
 
 export interface RetrainOptions {
   /** The project folder: conf/ (catalog, parameters), bentofile.yaml, service.ts. */
@@ -40,7 +43,7 @@ export interface RetrainOptions {
 /** Lets the event loop answer pending requests (job status) before a long synchronous step. */
 const breathe = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-async function retrain(opts: RetrainOptions, req: RetrainRequest, job: JobRecord, ctx: JobContext): Promise<{ state: 'succeeded' | 'rejected'; result: Record<string, unknown> }> {
+async function retrain(opts: RetrainOptions, req: RetrainRequest, job: JobRecord, ctx: JobContext): Promise<JobOutcome> {
   await ctx.step('train', 0.05);
   const stored = await getDataset(req.dataset ?? opts.dataset);
   const dataset = formatTag(stored.info.name, stored.info.version);
@@ -80,15 +83,23 @@ async function retrain(opts: RetrainOptions, req: RetrainRequest, job: JobRecord
     ctx.log(`image ${image.tags.join(', ')} (${image.backend})`);
     result.images = image.tags;
   }
-  await ctx.step('promote', 0.95);
-  if (opts.promote) {
-    await opts.promote(built.tag, ctx.log);
-    result.promoted = true;
-  } else {
-    ctx.log(`not promoted: no promotion hook is configured; serve it with \`bento serve ${built.tag}\``);
+  if (!req.promote) {
+    ctx.log(`not promoted (not asked): POST /promote {"bento": "${built.tag}"} or \`bento promote ${built.tag}\` does it`);
     result.promoted = false;
+    return { state: 'succeeded', result };
   }
-  return { state: 'succeeded', result };
+  await ctx.step('promote', 0.95);
+  if (!opts.promote) throw new BentoError('BAD_ARGUMENT', 'promotion was asked for and this bridge has no way to promote');
+  try {
+    result.promotion = await opts.promote(built.tag, ctx.log);
+    result.promoted = true;
+    return { state: 'succeeded', result };
+  } catch (err) {
+    // The model, run and bento stay recorded; the server keeps its old bento.
+    const e = fromThrown(err);
+    result.promoted = false;
+    return { state: 'failed', result, error: { code: e.code, message: e.message } };
+  }
 }
 
 /** The job runner of `retrain` jobs. */

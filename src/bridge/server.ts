@@ -1,17 +1,21 @@
 /**
  * The bridge: the loop's control service (the original's Flask app on :3030, done right). New rows in
  * (`POST /data`: validated, a new dataset version, never an overwrite), retraining as a queued job
- * (`POST /retrain` → `GET /jobs/{id}`), and what the stores hold (`/header`, `/data`, `/runs`, `/models`).
+ * (`POST /retrain` → `GET /jobs/{id}`), promotion of a bento into the running production servers
+ * (`POST /promote`, or `"promote": true` in a retrain; `GET /serving` lists them), and what the stores
+ * hold (`/header`, `/data`, `/runs`, `/models`).
  * Bearer-token authentication on every route but `/livez` and the docs (`/docs`, `/docs.json`).
  */
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { locateBento } from '../bento/locate.js';
 import { BentoError } from '../errors.js';
 import { listModels } from '../models/model-store.js';
 import { loadCatalog } from '../pipeline/catalog.js';
 import { modelNameFromFile } from '../pipeline/infer.js';
 import { listRuns } from '../pipeline/runs.js';
 import { CATALOG_FILE, DEFAULT_CONF } from '../pipeline/train-and-save.js';
+import { listServing } from '../runtime/cluster/serving-file.js';
 import { registerDocs } from '../runtime/http/docs.js';
 import { ERROR_SCHEMA, installErrorHandling } from '../runtime/http/http-errors.js';
 import { bentoHome } from '../store/home.js';
@@ -20,7 +24,8 @@ import { listDatasets } from '../datasets/dataset-store.js';
 import { addRows } from '../datasets/rows.js';
 import { catalogSchema } from '../datasets/schema.js';
 import { requireToken } from './auth.js';
-import { JobQueue } from './jobs.js';
+import { JobQueue, type JobRunner } from './jobs.js';
+import { promoteServing } from './promote.js';
 import { retrainRunner, type PromoteHook, type RetrainRequest } from './retrain.js';
 
 export interface BridgeOptions {
@@ -36,6 +41,7 @@ export interface BridgeOptions {
   bento?: string;
   /** Allowed relative worsening of the gate's metric; default 0.05. */
   tolerance?: number;
+  /** How a retrain's `promote: true` is done; default: the running production servers of the bento (promote.ts). */
   promote?: PromoteHook;
   /** Fastify's logger (pino JSON lines); default off. */
   logger?: boolean;
@@ -70,7 +76,17 @@ export async function createBridge(opts: BridgeOptions = {}): Promise<Bridge> {
   const dataset = opts.dataset ?? modelNameFromFile(catalog.data);
   const tolerance = opts.tolerance ?? 0.05;
   if (!(tolerance >= 0)) throw new BentoError('BAD_ARGUMENT', `the tolerance must be a number ≥ 0, not ${tolerance}`);
-  const jobs = await JobQueue.open(jobsDir(), retrainRunner({ project, dataset, tolerance, ...(opts.bento ? { bento: opts.bento } : {}), ...(opts.promote ? { promote: opts.promote } : {}) }));
+  const promote: PromoteHook = opts.promote ?? ((tag, log) => promoteServing(tag, log));
+  const retrain = retrainRunner({ project, dataset, tolerance, ...(opts.bento ? { bento: opts.bento } : {}), promote });
+  // One queue for every kind, so a promotion never runs beside a retrain's.
+  const runner: JobRunner = async (job, ctx) => {
+    if (job.kind !== 'promote') return retrain(job, ctx);
+    const req = job.request as { bento: string; tolerance?: number };
+    await ctx.step('promote', 0.1);
+    const servers = await promoteServing(req.bento, ctx.log, req.tolerance !== undefined ? { tolerance: req.tolerance } : {});
+    return { state: 'succeeded', result: { bento: req.bento, promoted: true, servers } };
+  };
+  const jobs = await JobQueue.open(jobsDir(), runner);
 
   // unknown keys in a request are errors naming them, not silently dropped (ajv's removeAdditional)
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 64 * 1024 * 1024, ajv: { customOptions: { removeAdditional: false } } });
@@ -124,6 +140,7 @@ export async function createBridge(opts: BridgeOptions = {}): Promise<Bridge> {
             tolerance: { type: 'number', minimum: 0, description: "allowed relative worsening of MAE against the served model (default the bridge's)" },
             containerize: { type: 'boolean' },
             backend: { type: 'string', enum: ['docker', 'podman', 'buildah'] },
+            promote: { type: 'boolean', description: 'promote the new bento into the running production servers of its service (default false)' },
           },
         },
         response: DETAIL,
@@ -135,6 +152,37 @@ export async function createBridge(opts: BridgeOptions = {}): Promise<Bridge> {
       return reply.code(202).header('location', `/jobs/${job.id}`).send({ id: job.id, state: job.state, href: `/jobs/${job.id}` });
     },
   );
+
+  app.post(
+    '/promote',
+    {
+      schema: {
+        summary: 'queue a promotion: the running production servers of the bento\'s service switch to it without downtime',
+        description:
+          'Each server starts workers on the bento, checks them on recorded inputs (finite answers; with `tolerance`, within it of the old answers), lets them take traffic, then drains the old ones. A server that refuses keeps serving its old bento; the job fails with the reason.',
+        body: {
+          type: 'object',
+          required: ['bento'],
+          additionalProperties: false,
+          properties: {
+            bento: { type: 'string', description: 'bento tag (name, name:latest, name:version, a version prefix)' },
+            tolerance: { type: 'number', minimum: 0, description: "largest relative change of the golden answers from the old model's (default: not compared)" },
+          },
+        },
+        response: DETAIL,
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as { bento: string; tolerance?: number };
+      // Resolved now: an unknown tag is a 404 here, and the job promotes exactly this version.
+      const { info } = await locateBento(body.bento, { verify: false });
+      const tag = formatTag(info.name, info.version);
+      const job = await jobs.submit('promote', { ...body, bento: tag });
+      return reply.code(202).header('location', `/jobs/${job.id}`).send({ id: job.id, state: job.state, href: `/jobs/${job.id}`, bento: tag });
+    },
+  );
+
+  app.get('/serving', { schema: { summary: 'the running production servers (from their records under $BENTO_HOME/serving)', response: DETAIL } }, async () => listServing());
 
   app.get('/jobs', { schema: { summary: 'every job, newest first', response: DETAIL } }, async () => jobs.list());
   app.get(

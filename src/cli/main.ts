@@ -35,6 +35,7 @@ const COMMANDS: Record<string, Loader> = {
   'data export': async () => (await import('./commands/data.js')).exportData,
   lineage: async () => (await import('./commands/lineage.js')).lineage,
   bridge: async () => (await import('./commands/bridge.js')).bridge,
+  promote: async () => (await import('./commands/promote.js')).promote,
   deploy: async () => (await import('./commands/deploy.js')).deploy,
   'drift report': async () => (await import('./commands/drift.js')).report,
 };

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../kit/ports.js';
 import { copyActivitiesProject } from '../kit/project.js';
 import { CATALOG, PARAMS, PROJECT_DATA } from '../kit/python.js';
+import { trainValidationTestSplit } from '../../src/pipeline/split.js';
 
 const BIN = fileURLToPath(new URL('../../bin/bento.mjs', import.meta.url));
 
@@ -83,4 +84,17 @@ export async function waitJob(b: RunningBridge, id: string, until: (job: any) =>
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`job ${id} did not get there`);
+}
+
+/**
+ * A deliberately bad dataset: `data` (CSV) with the targets of the training rows reversed among themselves,
+ * the validation rows left true, so the gate sees a worse model on honest rows.
+ */
+export function poisoned(data: string): string {
+  const [header, ...rows] = data.trimEnd().split('\n');
+  const { train } = trainValidationTestSplit(rows.length, 0.2, 0.25, 42);
+  const quality = (r: string): string => r.slice(r.lastIndexOf(',') + 1);
+  const targets = Array.from(train, (i) => quality(rows[i]!)).reverse();
+  Array.from(train).forEach((i, k) => (rows[i] = rows[i]!.slice(0, rows[i]!.lastIndexOf(',') + 1) + targets[k]));
+  return [header, ...rows].join('\n') + '\n';
 }

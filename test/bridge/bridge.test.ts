@@ -1,24 +1,13 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { trainValidationTestSplit } from '../../src/pipeline/split.js';
 import { bento } from '../kit/cli.js';
 import { tempDir } from '../kit/project.js';
 import { PROJECT_DATA } from '../kit/python.js';
-import { activitiesProject, startBridge, waitJob, type RunningBridge } from './bridge-process.js';
+import { activitiesProject, poisoned, startBridge, waitJob, type RunningBridge } from './bridge-process.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const DATA = readFileSync(PROJECT_DATA, 'utf8');
-
-/** The project data with the targets of the training rows reversed among themselves: validation rows stay true. */
-function poisoned(): string {
-  const [header, ...rows] = DATA.trimEnd().split('\n');
-  const { train } = trainValidationTestSplit(rows.length, 0.2, 0.25, 42);
-  const quality = (r: string): string => r.slice(r.lastIndexOf(',') + 1);
-  const targets = Array.from(train, (i) => quality(rows[i]!)).reverse();
-  Array.from(train).forEach((i, k) => (rows[i] = rows[i]!.slice(0, rows[i]!.lastIndexOf(',') + 1) + targets[k]));
-  return [header, ...rows].join('\n') + '\n';
-}
 
 async function json(args: string[], cwd: string, home: string): Promise<any> {
   const r = await bento([...args, '-o', 'json'], { cwd, home });
@@ -51,7 +40,7 @@ t.test('the loop through the bridge: auth, new data, retrain behind the gate, li
   t.equal((await b.call('/livez', { token: null })).status, 200);
   const docs = await b.call('/docs.json', { token: null });
   t.equal(docs.status, 200);
-  t.same(['/data', '/header', '/jobs/{id}', '/models', '/retrain', '/runs'].filter((p) => !docs.body.paths[p]), [], 'every route is documented');
+  t.same(['/data', '/header', '/jobs/{id}', '/models', '/promote', '/retrain', '/runs', '/serving'].filter((p) => !docs.body.paths[p]), [], 'every route is documented');
 
   const unknown = await b.call('/retrain', { body: JSON.stringify({ tolerence: 0.1 }) });
   t.equal(unknown.status, 400, 'an unknown key is refused, not dropped');
@@ -90,7 +79,7 @@ t.test('the loop through the bridge: auth, new data, retrain behind the gate, li
   t.equal(done.result.gate.served, done.result.gate.candidate, 'the same data and parameters give the served model\'s error');
   t.equal(done.result.gate.rows, 200, 'compared on the 200 validation rows');
   t.equal(done.result.dataset, added.body.tag);
-  t.equal(done.result.promoted, false, 'promotion is a hook, not configured here');
+  t.equal(done.result.promoted, false, 'not promoted unless asked');
   t.not(done.result.bento, `${served.name}:${served.version}`, 'a new bento');
   t.ok(done.log.some((l: any) => l.message === 'step: build'));
   const lineage = await json(['lineage', done.result.bento], project, home);
@@ -102,7 +91,7 @@ t.test('the loop through the bridge: auth, new data, retrain behind the gate, li
   t.ok((await b.call('/runs')).body.some((r: any) => `${r.name}:${r.version}` === done.result.run));
 
   // a deliberately bad dataset (training targets scrambled): the gate refuses, nothing is built; two jobs queue
-  const bad2 = await b.call('/data?mode=replace', { body: poisoned(), type: 'text/csv' });
+  const bad2 = await b.call('/data?mode=replace', { body: poisoned(DATA), type: 'text/csv' });
   t.equal(bad2.status, 201);
   const models = (await b.call('/models')).body.length;
   const bentos = (await json(['list'], project, home)).length;
