@@ -267,13 +267,16 @@ export function parseCsvBody(buf: Buffer, limits: JsonLimits, maxColumns = MAX_C
       } else {
         i = j;
         while (i < n && SPECIAL[buf[i]!] === 0) i++;
+        if (i < n && buf[i] === QUOTE) throw badCsv(line, 'a " inside a field that is not quoted: quote the field, and double each " in it');
       }
-      if (i < n && buf[i] === QUOTE) throw badCsv(line, 'a " inside a field that is not quoted: quote the field, and double each " in it');
       e = i;
     }
     flags[k] = flag;
-    starts[k] = s;
-    ends[k] = e;
+    // (where a number's text is matters only in the header, for the column's name)
+    if (flag !== NUMBER || width < 0) {
+      starts[k] = s;
+      ends[k] = e;
+    }
     k++;
     let last = i >= n;
     if (!last) {
