@@ -95,12 +95,15 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
   const serverCompiler = app.validatorCompiler!;
   const compile = (schema: Record<string, unknown>): ValidateFunction => serverCompiler({ schema, method: 'POST', url: def.route, httpPart: 'body' }) as ValidateFunction;
   const checkTable = tables ? tableValidator(def.input, compile) : undefined;
-  // Bytes per row of this API's bodies (a moving average): at the door, before the body is read, a
-  // request's size in rows is guessed from its Content-Length, and its budget with it.
-  let bytesPerRow = 0;
-  const doorBudget = (length: string | undefined): number => {
+  // Bytes per row of this API's bodies (a moving average per format: a CSV row is a quarter of a JSON
+  // record): at the door, before the body is read, a request's size in rows is guessed from its
+  // Content-Length, and its budget with it.
+  const bytesPerRow = { csv: 0, json: 0 };
+  const formatOf = (type: string | undefined): 'csv' | 'json' => (type !== undefined && /^\s*text\/csv/i.test(type) ? 'csv' : 'json');
+  const doorBudget = (length: string | undefined, type: string | undefined): number => {
     const bytes = length === undefined ? 0 : Number(length);
-    const rows = bytesPerRow > 0 && bytes > 0 ? Math.ceil(bytes / bytesPerRow) : 1;
+    const perRow = bytesPerRow[formatOf(type)];
+    const rows = perRow > 0 && bytes > 0 ? Math.ceil(bytes / perRow) : 1;
     return def.max_latency_ms + o.sizeBudgetMs(rows);
   };
   const budgetMs = def.batchable ? def.max_latency_ms : o.traffic.timeoutMs;
@@ -115,7 +118,7 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
       onRequest: (request, _reply, done) => {
         try {
           if (!o.readiness.ready) throw o.readiness.error();
-          if (o.congested(doorBudget(request.headers['content-length']))) throw new ShedError('overloaded: the requests already waiting fill the latency budget; retry in 1 s', 1);
+          if (o.congested(doorBudget(request.headers['content-length'], request.headers['content-type']))) throw new ShedError('overloaded: the requests already waiting fill the latency budget; retry in 1 s', 1);
           request.answerFormat = answerFormat(request.headers.accept, canCsv);
           request.doorMark = o.admission.door();
           done();
@@ -181,7 +184,8 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
         }
         checkFinite(rows, features);
         const bytes = Number(request.headers['content-length']);
-        if (rows.count > 0 && bytes > 0) bytesPerRow = bytesPerRow > 0 ? 0.9 * bytesPerRow + 0.1 * (bytes / rows.count) : bytes / rows.count;
+        const f = formatOf(request.headers['content-type']);
+        if (rows.count > 0 && bytes > 0) bytesPerRow[f] = bytesPerRow[f] > 0 ? 0.9 * bytesPerRow[f] + 0.1 * (bytes / rows.count) : bytes / rows.count;
         // The request's own work — parsing, validation, preprocessing (measured) — and its size extend its
         // budget: a bulk request is not shed for being big while it can be answered in time.
         const now = performance.now();
