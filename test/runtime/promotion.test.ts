@@ -8,6 +8,7 @@ import path from 'node:path';
 import t from 'tap';
 import { listServing, readServing, requestPromotion, type PromotionOutcome } from '../../src/runtime/cluster/serving-file.js';
 import { makeBento, PROJECT, spawnServer, stopGently, stopServer, waitForStatus, type Served } from '../kit/bento.js';
+import { bento } from '../kit/cli.js';
 import { alone, sample } from '../kit/http.js';
 import { failures, startLoad } from '../kit/load.js';
 import { expected, matches, randomForest, randomRecords } from '../kit/model.js';
@@ -160,6 +161,15 @@ t.test('`bento serve NAME:latest --production`: SIGHUP re-resolves the tag', { t
   const counts = await load.stop();
   t.equal(failures(counts), 0, `no failed request: ${JSON.stringify(counts)}`);
   t.ok(matches((await alone(`${s.url}/predict`, 'POST', records)).body, wantB), 'the newest bento answers');
+
+  // `bento promote`: a given bento (here back to A), the outcome printed
+  const cli = await bento(['promote', a.dir, '-o', 'json'], { home, cwd: root });
+  t.equal(cli.code, 0, cli.stderr);
+  t.match(JSON.parse(cli.stdout), [{ pid: record!.pid, outcome: { state: 'succeeded', bento: `activities_model:${a.version}`, from: `activities_model:${b.version}` } }]);
+  t.ok(matches((await alone(`${s.url}/predict`, 'POST', records)).body, wantA), 'A answers again');
+  const refused = await bento(['promote', nan.dir], { home, cwd: root });
+  t.equal(refused.code, 1, 'a refused promotion: exit 1');
+  t.match(refused.stderr, /^BAD_MODEL: the server on http:\S+ refused activities_model:ccccccccccccccc3 and keeps serving activities_model:aaaaaaaaaaaaaaa1: BAD_MODEL: golden check failed/m);
   s.child.kill('SIGTERM');
   t.same(await s.exited, { code: 0, signal: null });
   rmSync(store, { recursive: true, force: true });
