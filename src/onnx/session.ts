@@ -13,11 +13,11 @@ import path from 'node:path';
 import type * as OrtModule from 'onnxruntime-node';
 import { BentoError } from '../errors.js';
 import { toTensor, toTensors } from './feeds.js';
-import { decodeModel, onnx, type ModelProto } from './proto.js';
+import { decodeModel, type ModelProto } from './proto.js';
 import { signatureOf } from './read.js';
 import type { Feed, ModelOutput, TensorData, TensorType } from './tensors.js';
 import { elementTypeOf, isNumericType, isTensorType, type ValueSpec } from './value-types.js';
-import { stripZipMaps, type ZipMapOutput } from './zipmap.js';
+import { findZipMaps, withZipMapInputs, zipMapType, type ZipMapOutput } from './zipmap.js';
 
 /** The onnxruntime-node module (or a stand-in with the same shape, as tests inject). */
 export type Ort = typeof OrtModule;
@@ -113,8 +113,8 @@ export class Session {
   }
 
   /**
-   * Loads a model from a file path or its bytes. A model onnxruntime cannot load is BAD_MODEL. ZipMap outputs
-   * (which onnxruntime-node cannot return) are taken off an in-memory copy of the graph: see zipmap.ts.
+   * Loads a model from a file path or its bytes. A model onnxruntime cannot load is BAD_MODEL. For a ZipMap
+   * output (which onnxruntime-node cannot return) the session fetches the probabilities it reads: see zipmap.ts.
    */
   static async load(pathOrBytes: string | Uint8Array, opts: SessionOptions = {}): Promise<Session> {
     const ort = opts.onnxruntime ?? (await loadOnnxRuntime());
@@ -131,28 +131,36 @@ export class Session {
         throw new BentoError('BAD_MODEL', `onnxruntime cannot load ${where}: ${(err as Error).message}`);
       }
     };
-    let session = await create(pathOrBytes);
+    let bytes: Uint8Array;
+    try {
+      bytes = typeof pathOrBytes === 'string' ? await readFile(pathOrBytes) : pathOrBytes;
+    } catch (err) {
+      throw new BentoError('BAD_MODEL', `onnxruntime cannot load ${where}: ${(err as Error).message}`);
+    }
+    // ZipMaps, found by a shallow walk (well under a millisecond for a 49 MB forest): the session is made
+    // from the bytes with their probability tensors as outputs.
+    const zipMaps = new Map(findZipMaps(bytes).map((z) => [z.output, z]));
+    const added = new Set([...zipMaps.values()].filter((z) => !z.isOutput).map((z) => z.input));
+    const session = await create(zipMaps.size > 0 ? withZipMapInputs(bytes, [...zipMaps.values()]) : pathOrBytes);
     if (!session.inputNames[0] || !session.outputNames[0]) throw new BentoError('BAD_MODEL', `${where} has no input or no output`);
-    // onnxruntime's own metadata when it describes every value as a tensor: decoding a big model with
-    // protobufjs costs seconds (10 s for 27 MB), onnxruntime has parsed it already.
-    let sig = signatureFromMetadata(session);
-    let stripped: ReturnType<typeof stripZipMaps>;
-    if (!sig) {
+    const meta = metadataOf(session, added);
+    // The signature: onnxruntime's metadata when it has described every value (a ZipMap's output from its
+    // labels); else the graph decoded, which costs seconds for a big model (10 s for 27 MB with protobufjs).
+    let sig: { inputs: ValueSpec[]; outputs: ValueSpec[] };
+    const described = meta && [...meta.inputs, ...meta.outputs].every((v) => v.type !== undefined || zipMaps.has(v.name));
+    if (meta && described) {
+      const spec = (v: Described): ValueSpec => ({ name: v.name, type: v.type ?? zipMapType(zipMaps.get(v.name)!), shape: v.shape });
+      sig = { inputs: meta.inputs.map(spec), outputs: meta.outputs.map(spec) };
+    } else {
       let model: ModelProto;
       try {
-        model = decodeModel(typeof pathOrBytes === 'string' ? await readFile(pathOrBytes) : pathOrBytes);
+        model = decodeModel(bytes);
       } catch (err) {
         throw new BentoError('BAD_MODEL', `onnxruntime cannot load ${where}: ${(err as Error).message}`);
       }
       sig = signatureOf(model);
-      stripped = stripZipMaps(model);
-      if (stripped) {
-        await session.release?.();
-        session = await create(onnx.ModelProto.encode(stripped.model).finish());
-      }
     }
     const input = session.inputNames[0]!;
-    const zipMaps = new Map((stripped?.zipMaps ?? []).map((z) => [z.output, z]));
     // A numeric output that may hold one value per row, as far as its declared shape says (a rank the graph
     // leaves open, or a symbolic width, may); `run` checks the count it gets.
     const perRow = sig.outputs.find(
@@ -190,8 +198,9 @@ export class Session {
         if (chosen) throw new BentoError('INVALID_INPUT', `output "${name}" is ${spec.type}, which onnxruntime-node cannot return`);
       }
     }
-    // Asked for nothing in particular: every output that can be answered.
-    const fetch = wanted.filter((name) => this.zipMaps.has(name) || isTensorType(this.signature.outputs.find((o) => o.name === name)!.type));
+    // Asked for nothing in particular: every output that can be answered. A ZipMap's: its probability tensor.
+    const answered = wanted.filter((name) => this.zipMaps.has(name) || isTensorType(this.signature.outputs.find((o) => o.name === name)!.type));
+    const fetch = [...new Set(answered.map((name) => this.zipMaps.get(name)?.input ?? name))];
     const tensors = toTensors(feeds, this.signature.inputs);
     const ortFeeds: Record<string, OrtModule.Tensor> = {};
     for (const [name, t] of Object.entries(tensors)) ortFeeds[name] = new this.ort.Tensor(t.type, t.data as never, t.dims);
@@ -203,9 +212,9 @@ export class Session {
       throw new BentoError('INVALID_INPUT', `the model refused the input: ${(err as Error).message}`);
     }
     const answer: Record<string, ModelOutput> = {};
-    for (const name of fetch) {
-      const out = result[name]!;
+    for (const name of answered) {
       const zip = this.zipMaps.get(name);
+      const out = result[zip?.input ?? name]!;
       answer[name] = zip ? toMaps(out, zip) : { type: out.type as TensorType, dims: [...out.dims], data: out.data as TensorData };
     }
     return answer;
@@ -236,19 +245,25 @@ export class Session {
   }
 }
 
+/** A graph value as onnxruntime describes it: `type` undefined for a non-tensor. */
+interface Described {
+  name: string;
+  type: ValueSpec['type'] | undefined;
+  shape: ValueSpec['shape'];
+}
+
 /**
- * The inputs and outputs as onnxruntime describes them, when it does (a stand-in library may not) and every
- * one is a tensor; undefined otherwise (the graph is read then: a ZipMap, a sequence).
+ * The inputs and outputs as onnxruntime describes them, but for the outputs `added` to the graph here;
+ * undefined when the library does not describe them (a stand-in may not).
  */
-function signatureFromMetadata(session: OrtModule.InferenceSession): { inputs: ValueSpec[]; outputs: ValueSpec[] } | undefined {
+function metadataOf(session: OrtModule.InferenceSession, added: ReadonlySet<string>): { inputs: Described[]; outputs: Described[] } | undefined {
   const { inputMetadata, outputMetadata } = session as Partial<Pick<OrtModule.InferenceSession, 'inputMetadata' | 'outputMetadata'>>;
   if (!inputMetadata || !outputMetadata) return undefined;
-  const specs: ValueSpec[] = [];
-  for (const m of [...inputMetadata, ...outputMetadata]) {
-    if (!m.isTensor) return undefined;
-    specs.push({ name: m.name, type: elementTypeOf(m.type), shape: m.shape.map((d) => (typeof d === 'number' ? (d >= 0 ? d : '?') : d === '' ? '?' : d)) });
-  }
-  return { inputs: specs.slice(0, inputMetadata.length), outputs: specs.slice(inputMetadata.length) };
+  const describe = (m: OrtModule.InferenceSession.ValueMetadata): Described =>
+    m.isTensor
+      ? { name: m.name, type: elementTypeOf(m.type), shape: m.shape.map((d) => (typeof d === 'number' ? (d >= 0 ? d : '?') : d === '' ? '?' : d)) }
+      : { name: m.name, type: undefined, shape: [] };
+  return { inputs: inputMetadata.map(describe), outputs: outputMetadata.filter((m) => !added.has(m.name)).map(describe) };
 }
 
 /** A ZipMap's probability tensor `[N, C]` as N `{label: probability}` objects. */

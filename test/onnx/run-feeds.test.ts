@@ -97,6 +97,18 @@ t.test('a tree classifier with ZipMap: labels as a tensor, probabilities as one 
   }
 });
 
+t.test('a ZipMap whose probabilities are a graph output as well', async (t) => {
+  const m = onnx.ModelProto.decode(treeClassifierOnnx({ labels: [10, 20, 30], zipMap: true }));
+  m.graph!.output!.push({ name: 'probabilities', type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimParam: 'N' }, { dimValue: 3 }] } } } });
+  const s = await loadSession(onnx.ModelProto.encode(m).finish());
+  t.same(s.signature.outputs.map((o) => o.name), ['output_label', 'output_probability', 'probabilities']);
+  const out = await s.runFeeds({ X: ROWS });
+  const ref = ROWS.map(classifierReference);
+  t.ok(close(tensorOf(out.probabilities).data as Float32Array, ref.flatMap((r) => r.probabilities)), 'the tensor');
+  t.same(out.output_probability, ref.map((r) => Object.fromEntries(['10', '20', '30'].map((l, j) => [l, Math.fround(r.probabilities[j]!)]))), 'the maps');
+  t.same(Object.keys(await s.runFeeds({ X: ROWS }, ['output_probability'])), ['output_probability']);
+});
+
 t.test('a tree classifier with tensor outputs', async (t) => {
   const s = await loadSession(treeClassifierOnnx({ labels: [0, 1, 2], zipMap: false }));
   const out = await s.runFeeds({ X: ROWS });
