@@ -185,6 +185,8 @@ t.test('malformed CSV and JSON columns are 400s that name the line or the column
   t.match(notColumns.body.error, /must be array/);
   const header = await post(predict, `${head}\n`, 'text/csv');
   t.same([header.status, header.body], [200, []], 'a header alone: no rows, no predictions');
+  const none = await fetch(predict, { method: 'POST' });
+  t.same([none.status, ((await none.json()) as { code: string }).code], [400, 'INVALID_INPUT'], 'no body and no content type: 400, as before');
   const wrapped = await post(predict, { records: [] });
   t.equal(wrapped.status, 400, 'columns without rows still need the required columns');
   t.same(wrapped.body.details[0], { path: '/Distance (km)', message: 'is a required column, absent from the table' });

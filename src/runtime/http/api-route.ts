@@ -95,6 +95,9 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
   const serverCompiler = app.validatorCompiler!;
   const compile = (schema: Record<string, unknown>): ValidateFunction => serverCompiler({ schema, method: 'POST', url: def.route, httpPart: 'body' }) as ValidateFunction;
   const checkTable = tables ? tableValidator(def.input, compile) : undefined;
+  // A request without a content type (no body) matches none of the per-type body schemas, so Fastify
+  // validates nothing: it is checked here, as a JSON body would be.
+  const checkUntyped = tables ? compile(def.input) : undefined;
   // Bytes per row of this API's bodies (a moving average per format: a CSV row is a quarter of a JSON
   // record): at the door, before the body is read, a request's size in rows is guessed from its
   // Content-Length, and its budget with it.
@@ -131,6 +134,9 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
       preValidation: (request, _reply, done) => {
         try {
           if (tables) {
+            if (request.headers['content-type'] === undefined && !checkUntyped!(request.body ?? null)) {
+              throw Object.assign(new Error('invalid request body'), { validation: checkUntyped!.errors ?? [], statusCode: 400 });
+            }
             let body = request.body;
             const columns = JsonColumns.of(body);
             if (columns) request.body = body = columns;
