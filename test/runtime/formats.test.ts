@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { svc } from '../../service.js';
 import { makeBento, spawnServer, stopServer, waitForStatus, type Served } from '../kit/bento.js';
-import { post } from '../kit/http.js';
+import { post, rawRequest } from '../kit/http.js';
 import { expected, FEATURES, HEART_RATE, matches, randomRecords, rng } from '../kit/model.js';
 
 type Row = Record<string, unknown>;
@@ -216,6 +216,11 @@ t.test('hostile CSV: a quick 4xx each, and the server serves on', async (t) => {
     const r = await post(predict, body, 'text/csv');
     t.ok(r.status >= 400 && r.status < 500, `${label}: ${r.status} ${r.body?.code}: ${String(r.body?.error).slice(0, 100)}`);
   }
+  // A CSV body that never arrives whole: 408 once traffic.body_timeout (5 s) has passed, as for JSON.
+  const part = toCsv(records(5, 16)).slice(0, 100);
+  const host = new URL(predict).host;
+  const late = await rawRequest(predict, [`POST /predict HTTP/1.1\r\nHost: ${host}\r\nContent-Type: text/csv\r\nContent-Length: 1000\r\n\r\n${part}`], { waitMs: 20_000 });
+  t.same([late.status, late.body?.code], [408, 'REQUEST_TIMEOUT'], 'an unfinished CSV upload');
   // Random mutations of a valid CSV: a 200 or a 4xx, never a 5xx.
   const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
   t.comment(`FUZZ_SEED=${seed}`);
