@@ -99,14 +99,15 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
               dealer.add(w);
             }
           },
-          retire: (ws) => {
-            for (const w of ws) {
-              const m = members.get(w.id);
-              if (m) m.role = 'retiring';
+          retireOthers: (gen) => {
+            const old = withRole('serving').filter((w) => members.get(w.id)!.gen !== gen);
+            for (const w of old) {
+              members.get(w.id)!.role = 'retiring';
               dealer.remove(w);
               if (w.isConnected()) w.send({ type: RETIRE });
               else w.process.kill('SIGTERM');
             }
+            return old.length;
           },
           discard: (ws) => {
             for (const w of ws) {

@@ -42,8 +42,11 @@ export interface SwapHost {
   serving(): Worker[];
   /** The pending workers take connections from now on, and `gen` is what replacements run. */
   join(gen: Generation, ws: Worker[]): void;
-  /** The old workers hand their clients over and exit. */
-  retire(ws: Worker[]): void;
+  /**
+   * Every serving worker not on `gen` hands its clients over and exits — also one forked to replace a worker
+   * that died during the promotion and not ready yet; resolves with how many.
+   */
+  retireOthers(gen: Generation): number;
   /** Failed new workers are killed (no replacement). */
   discard(ws: Worker[]): void;
 }
@@ -190,10 +193,9 @@ export class Promoter {
         if (change > req.tolerance) throw new BentoError('BAD_MODEL', `golden answers changed by ${(change * 100).toFixed(1)} % from the old model's (tolerance ${(req.tolerance * 100).toFixed(1)} %)`);
         note += `; ${(change * 100).toFixed(1)} % from the old model's answers`;
       }
-      const old = this.host.serving();
       this.host.join(gen, pending);
-      this.host.retire(old);
-      logLine('info', `promoted ${from.bento} → ${target} in ${Date.now() - started} ms: ${note}; ${old.length} old workers draining`, { promotion: req.id });
+      const old = this.host.retireOthers(gen);
+      logLine('info', `promoted ${from.bento} → ${target} in ${Date.now() - started} ms: ${note}; ${old} old workers draining`, { promotion: req.id });
       finish('succeeded', note);
     } catch (err) {
       this.host.discard(pending);
