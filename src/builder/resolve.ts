@@ -147,6 +147,24 @@ async function resolveModels(svc: ServiceDefinition, entries: BentofileConfig['m
   return out.sort((a, b) => compareBytes(a.alias, b.alias));
 }
 
+/**
+ * A rows API needs a rows model (one 2-D numeric input of named features): any other model is refused at
+ * build time, naming the API and the model's inputs, rather than failing readiness when served.
+ */
+function checkRowsApis(svc: ServiceDefinition, models: ResolvedModel[]): ResolvedModel[] {
+  for (const [name, def] of Object.entries(svc.apis)) {
+    if (def.kind !== 'rows') continue;
+    const m = models.find((x) => x.alias === def.model);
+    if (!m || m.info.features.length > 0) continue;
+    const inputs = m.info.signature.inputs.map((i) => `${i.name} ${i.dtype} [${i.shape.join(', ')}]`).join('; ');
+    throw new BentoError(
+      'BAD_CONFIG',
+      `service "${svc.name}", api "${name}": model ${m.tag} does not take rows of features (its inputs: ${inputs}); serve it through a handler API (handler: (body, ctx) => ctx.models.${m.alias}.run(feeds))`,
+    );
+  }
+  return models;
+}
+
 function dockerEnv(env: Record<string, string> | string[] | undefined): Record<string, string> {
   if (!env) return {};
   if (!Array.isArray(env)) return { ...env };
@@ -185,7 +203,7 @@ export async function resolveBuild(opts: ResolveOptions): Promise<ResolvedBuild>
     labels: { ...config.labels, ...opts.labels },
     include: config.include ?? DEFAULT_INCLUDE,
     exclude: config.exclude ?? [],
-    models: await resolveModels(definition, config.models, label),
+    models: checkRowsApis(definition, await resolveModels(definition, config.models, label)),
     docker: {
       base_image: config.docker?.base_image ?? DEFAULT_BASE_IMAGE,
       env: dockerEnv(config.docker?.env),
