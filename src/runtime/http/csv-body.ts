@@ -5,7 +5,8 @@
  * A field that is a JSON number (spaces around it allowed) is that number, parsed as JSON.parse would; an
  * empty field is a missing value; any other field is a string.
  *
- * The bytes are read once into flat typed arrays, and a column's values are built only when asked for:
+ * The bytes are scanned once into flat typed arrays: plain numbers (the usual field) are read as they are
+ * scanned; other fields keep their position, and become values only when their column is asked for, so
  * columns the API does not use cost a scan, not a string per field. Limits as for JSON bodies: at most
  * `maxValues` fields and `maxColumns` columns (413 once past them), and every line must have
  * as many fields as the header (400 naming the line).
@@ -176,7 +177,7 @@ function badCsv(line: number, why: string): BentoError {
   return new BentoError('BAD_REQUEST', `the request body is not valid CSV: line ${line}: ${why}`, [{ path: `line ${line}`, message: why }]);
 }
 
-/** Parses a CSV body (bytes), or throws the BAD_REQUEST, INVALID_INPUT or PAYLOAD_TOO_LARGE to answer. */
+/** Parses a CSV body (bytes), or throws the BAD_REQUEST or PAYLOAD_TOO_LARGE to answer. */
 export function parseCsvBody(buf: Buffer, limits: JsonLimits, maxColumns = MAX_COLUMNS): CsvTable {
   const n = buf.length;
   let i = n >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
@@ -186,7 +187,7 @@ export function parseCsvBody(buf: Buffer, limits: JsonLimits, maxColumns = MAX_C
     i++;
   }
   if (i >= n) throw new BentoError('BAD_REQUEST', 'the request body is empty: send a CSV header line, then one line per row');
-  // Room for the fields as typical CSV has them (a field per 4 bytes at least), grown by doubling when a
+  // Room for the fields as typical CSV has them (4 bytes or more per field), grown by doubling when a
   // body has more, up to the limit: 7 MB of commas is refused at the limit, having built no more.
   let cells = Math.min(limits.maxValues, (n >> 2) + 64);
   let flags = new Uint8Array(cells);
