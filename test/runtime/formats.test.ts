@@ -3,12 +3,14 @@
 // every format gives the predictions its records give, bad values are named (row, column, CSV line),
 // and hostile CSV is a quick 4xx that leaves the server serving.
 import t from 'tap';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { svc } from '../../service.js';
 import { makeBento, spawnServer, stopServer, waitForStatus, type Served } from '../kit/bento.js';
 import { post, rawRequest } from '../kit/http.js';
 import { expected, FEATURES, HEART_RATE, matches, randomRecords, rng } from '../kit/model.js';
+import { monitored, serve } from './monitoring/reference-kit.js';
 
 type Row = Record<string, unknown>;
 
@@ -249,4 +251,24 @@ t.test('the OpenAPI document shows the request and answer content types', async 
   t.same(op.requestBody.content['application/json'].schema.items.required, (svc.apis.predict!.input.items as { required: string[] }).required, 'records, as before');
   t.match(op.description, /JSON columns/);
   t.same(Object.keys(op.responses['200'].content).sort(), ['application/json', 'text/csv']);
+});
+
+t.test('the payload log keeps a CSV or columns body as the records it holds', async (t) => {
+  const logDir = mkdtempSync(path.join(os.tmpdir(), 'bento-formats-log-'));
+  t.teardown(() => rmSync(logDir, { recursive: true, force: true }));
+  const { app, url } = await serve(t, monitored({ payload_log: { dir: logDir } }));
+  const rows = records(8, 17);
+  t.equal((await post(`${url}/predict`, toCsv(rows), 'text/csv', { 'x-request-id': 'csv' })).status, 200);
+  t.equal((await post(`${url}/predict`, toColumns(rows), 'application/json', { 'x-request-id': 'columns' })).status, 200);
+  await app.bento.monitor.close();
+  const logged = Object.fromEntries(
+    readFileSync(path.join(logDir, 'predict.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { request_id: string; request: unknown })
+      .map((l) => [l.request_id, l.request]),
+  );
+  // CSV: a missing value is a key left out; columns: null stays null.
+  t.same(logged.csv, rows.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null && v !== undefined))));
+  t.same(logged.columns, rows.map((r) => Object.fromEntries(Object.keys(rows[0]!).map((k) => [k, r[k] ?? null]))));
 });
