@@ -7,9 +7,10 @@ import { buildBento } from '../builder/build.js';
 import { containerize } from '../containerize/containerize.js';
 import type { BackendName } from '../containerize/backends.js';
 import { datasetFile, getDataset } from '../datasets/dataset-store.js';
-import { recordCandidate, trainCandidate } from '../pipeline/train-and-save.js';
+import { recordCandidate } from '../pipeline/train-and-save.js';
 import { formatTag } from '../store/tag.js';
 import { promotionGate } from './gate.js';
+import { trainInWorker } from './train-worker.js';
 import { BentoError, fromThrown } from '../errors.js';
 import type { JobContext, JobOutcome, JobRecord, JobRunner } from './jobs.js';
 
@@ -40,8 +41,6 @@ export interface RetrainOptions {
   promote?: PromoteHook;
 }
 
-/** Lets the event loop answer pending requests (job status) before a long synchronous step. */
-const breathe = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 async function retrain(opts: RetrainOptions, req: RetrainRequest, job: JobRecord, ctx: JobContext): Promise<JobOutcome> {
   await ctx.step('train', 0.05);
@@ -49,14 +48,8 @@ async function retrain(opts: RetrainOptions, req: RetrainRequest, job: JobRecord
   const dataset = formatTag(stored.info.name, stored.info.version);
   ctx.log(`training on ${dataset} (${stored.info.rows} rows)`);
   await ctx.flush();
-  await breathe();
-  const candidate = await trainCandidate({
-    project: opts.project,
-    dataPath: datasetFile(stored),
-    datasetVersion: dataset,
-    labels: { trained_by: 'bridge', job: job.id },
-    onProgress: (done, total) => void (job.progress = 0.05 + (0.5 * done) / total),
-  });
+  // In a worker thread: the bridge keeps answering while it trains.
+  const candidate = await trainInWorker({ project: opts.project, dataPath: datasetFile(stored), datasetVersion: dataset, labels: { trained_by: 'bridge', job: job.id } }, (done, total) => void (job.progress = 0.05 + (0.5 * done) / total));
   ctx.log(`validation MAE ${candidate.result.metrics.mean_absolute_error.toFixed(3)}, test MAE ${candidate.test.mean_absolute_error.toFixed(3)}`);
 
   await ctx.step('gate', 0.6);

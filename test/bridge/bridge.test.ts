@@ -73,8 +73,15 @@ t.test('the loop through the bridge: auth, new data, retrain behind the gate, li
   t.match(added.body, { tag: trainedOn[0].tag, created: false, rows: 1000 });
   const queued = await b.call('/retrain', { body: JSON.stringify({ tolerance: 0.05 }) });
   t.equal(queued.status, 202);
-  const done = await waitJob(b, queued.body.id);
+  // Training runs in a worker thread: the bridge answers the polls while the job trains (before, it
+  // answered none for the 1–3 s of training).
+  let answeredWhileTraining = 0;
+  const done = await waitJob(b, queued.body.id, (j) => {
+    if (j.state === 'running' && j.step === 'train') answeredWhileTraining++;
+    return !['queued', 'running'].includes(j.state);
+  });
   t.equal(done.state, 'succeeded', JSON.stringify(done.error ?? done.log));
+  t.ok(answeredWhileTraining >= 5, `the bridge answered ${answeredWhileTraining} polls while the job trained`);
   t.equal(done.result.gate.passed, true);
   t.equal(done.result.gate.served, done.result.gate.candidate, 'the same data and parameters give the served model\'s error');
   t.equal(done.result.gate.rows, 200, 'compared on the 200 validation rows');
