@@ -157,7 +157,7 @@ t.test('a bad value is named by row and column in every format (and by line in C
   const huge = toCsv(records(3, 12)).replace(/\n([^\n]*)\n$/, (_m, last: string) => `\n${last.replace(/,[^,]*$/, ',1e39')}\n`);
   const beyond = await post(predict, huge, 'text/csv');
   t.equal(beyond.status, 400);
-  t.match(beyond.body.error, /\/2\/Average Heart rate \(tpm\): is beyond the range of a 32-bit float/);
+  t.match(beyond.body.error, /\/2\/Average Heart rate \(tpm\): is beyond the range of a 32-bit float .* \(line 4\)$/);
 });
 
 t.test('malformed CSV and JSON columns are 400s that name the line or the column', async (t) => {

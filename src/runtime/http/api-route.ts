@@ -50,13 +50,14 @@ declare module 'fastify' {
  * JSON numbers beyond float32 (|x| > 3.4e38) would reach the model as ±Infinity: refused, naming the
  * record and the feature. (JSON has no Infinity, so any in the rows came from such a number.)
  */
-function checkFinite(rows: Rows, features: readonly string[]): void {
+function checkFinite(rows: Rows, features: readonly string[], table?: Table): void {
   const data = rows.data;
   for (let k = 0; k < data.length; k++) {
     const x = data[k]!;
     if (x === Infinity || x === -Infinity) {
-      const path = `/${Math.floor(k / rows.width)}/${features[k % rows.width] ?? k % rows.width}`;
-      const why = 'is beyond the range of a 32-bit float (±3.4e38), the numbers the model takes';
+      const row = Math.floor(k / rows.width);
+      const path = `/${row}/${features[k % rows.width] ?? k % rows.width}`;
+      const why = `is beyond the range of a 32-bit float (±3.4e38), the numbers the model takes${table?.where(row) ?? ''}`;
       throw new BentoError('INVALID_INPUT', `invalid request body: ${path}: ${why}`, [{ path, message: why }]);
     }
   }
@@ -188,7 +189,7 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
             `api "${o.name}": preprocess returned ${rows.count} rows × ${rows.width} (${rows.data.length} values); the model takes ${o.width} features`,
           );
         }
-        checkFinite(rows, features);
+        checkFinite(rows, features, table);
         const bytes = Number(request.headers['content-length']);
         const f = formatOf(request.headers['content-type']);
         if (rows.count > 0 && bytes > 0) bytesPerRow[f] = bytesPerRow[f] > 0 ? 0.9 * bytesPerRow[f] + 0.1 * (bytes / rows.count) : bytes / rows.count;
