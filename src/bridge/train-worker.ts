@@ -9,6 +9,9 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { BentoError, fromThrown, type ErrorCode, type ErrorDetail } from '../errors.js';
 import { trainCandidate, type TrainAndSaveOptions, type TrainedCandidate } from '../pipeline/train-and-save.js';
 
+/** The key of the options in the thread's workerData: what tells this module it is the training thread. */
+const MARK = 'bento:train';
+
 type Message =
   | { type: 'progress'; done: number; total: number }
   | { type: 'done'; candidate: TrainedCandidate }
@@ -21,8 +24,8 @@ export function trainInWorker(opts: Omit<TrainAndSaveOptions, 'onProgress'>, onP
     // From the TypeScript sources (a checkout) the thread registers tsx's loader first, as bin/bento.mjs does
     // (resolved from here, not from the working folder, which is the user's project).
     const worker = self.endsWith('.ts')
-      ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); });`, { eval: true, workerData: opts })
-      : new Worker(self, { workerData: opts });
+      ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); });`, { eval: true, workerData: { [MARK]: opts } })
+      : new Worker(self, { workerData: { [MARK]: opts } });
     let settled = false;
     worker.on('message', (msg: Message) => {
       if (msg.type === 'progress') onProgress?.(msg.done, msg.total);
@@ -44,9 +47,10 @@ export function trainInWorker(opts: Omit<TrainAndSaveOptions, 'onProgress'>, onP
   });
 }
 
-if (!isMainThread && parentPort && (workerData as { project?: unknown } | undefined)?.project !== undefined) {
+const given = isMainThread ? undefined : (workerData as Record<string, TrainAndSaveOptions> | null)?.[MARK];
+if (given && parentPort) {
   const port = parentPort;
-  trainCandidate({ ...(workerData as TrainAndSaveOptions), onProgress: (done, total) => port.postMessage({ type: 'progress', done, total } satisfies Message) }).then(
+  trainCandidate({ ...given, onProgress: (done, total) => port.postMessage({ type: 'progress', done, total } satisfies Message) }).then(
     (candidate) => port.postMessage({ type: 'done', candidate } satisfies Message),
     (err: unknown) => {
       const e = fromThrown(err);
