@@ -111,6 +111,7 @@ t.test('accept: text/csv answers CSV that parses back; other accepts are 406, ot
   // (and content types other than JSON and CSV stay 415, as server.test.ts checks for more of them)
   const tsv = await post(predict, 'a\tb\n1\t2\n', 'text/tab-separated-values');
   t.same([tsv.status, tsv.body.code], [415, 'UNSUPPORTED_MEDIA_TYPE'], 'a TSV body');
+  t.match(tsv.body.error, /^unsupported content type "text\/tab-separated-values": send application\/json or text\/csv$/, 'naming the types the route takes');
   for (const accept of ['image/png', 'text/html, application/xml', 'text/csv;q=0, application/json;q=0']) {
     const r = await post(predict, rows, 'application/json', { accept });
     t.equal(r.status, 406, accept);

@@ -41,7 +41,10 @@ export function toBentoError(err: unknown, request?: FastifyRequest): BentoError
   const code = e.code ? FASTIFY_CODES[e.code] : undefined;
   if (code === 'UNSUPPORTED_MEDIA_TYPE') {
     const type = request?.headers['content-type'];
-    return new BentoError(code, `unsupported content type ${type ? `"${type}"` : '(none)'}: send application/json`);
+    // The route's body schema lists its content types when it takes more than JSON (rows APIs take CSV too).
+    const body = request?.routeOptions?.schema?.body as { content?: Record<string, unknown> } | undefined;
+    const accepted = body?.content ? Object.keys(body.content) : ['application/json'];
+    return new BentoError(code, `unsupported content type ${type ? `"${type}"` : '(none)'}: send ${accepted.join(' or ')}`);
   }
   if (code === 'PAYLOAD_TOO_LARGE') return new BentoError(code, 'the request body is larger than this server accepts');
   if (code === 'BAD_REQUEST' || (err instanceof SyntaxError && e.statusCode === 400)) {
