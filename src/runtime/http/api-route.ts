@@ -6,9 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import { BentoError } from '../../errors.js';
 import type { ApiContext, ApiDefinition, Rows } from '../../sdk/index.js';
 import { ERROR_SCHEMA } from './http-errors.js';
+import { admissionDoor, takeSlot } from './admission-gate.js';
 import type { Readiness } from './health.js';
 import type { Admission } from '../batching/admission.js';
-import { ShedError } from '../batching/batcher.js';
 import type { Cancellation } from '../batching/cancellation.js';
 import type { Traffic } from '../batching/traffic.js';
 import type { RecordsToRows } from '../../pipeline/preprocess.js';
@@ -39,8 +39,6 @@ export interface ApiRouteOptions {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The admission interval an API request was let in at the door (Admission.door). */
-    doorMark: number;
     /** What a rows API answers this request in (from its Accept header). */
     answerFormat: AnswerFormat;
   }
@@ -111,6 +109,7 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
     return def.max_latency_ms + o.sizeBudgetMs(rows);
   };
   const budgetMs = def.batchable ? def.max_latency_ms : o.traffic.timeoutMs;
+  const door = admissionDoor(o.readiness, o.admission, (request) => o.congested(doorBudget(request.headers['content-length'], request.headers['content-type'])));
   // reply.elapsedTime (used below) counts from the request's arrival because createServer has an
   // onResponse hook: without any, Fastify does not time replies and it stays 0.
   app.post(
@@ -118,17 +117,15 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
     {
       bodyLimit: o.bodyLimit,
       config: { tables },
-      // Refuse before the body is read: readiness, a congested batcher, max_concurrency, the adaptive limit.
-      onRequest: (request, _reply, done) => {
+      // Refuse before the body is read: an answer format it cannot have (406), then the door (readiness, a
+      // congested batcher, max_concurrency, the adaptive limit).
+      onRequest: (request, reply, done) => {
         try {
-          if (!o.readiness.ready) throw o.readiness.error();
-          if (o.congested(doorBudget(request.headers['content-length'], request.headers['content-type']))) throw new ShedError('overloaded: the requests already waiting fill the latency budget; retry in 1 s', 1);
           request.answerFormat = answerFormat(request.headers.accept, canCsv);
-          request.doorMark = o.admission.door();
-          done();
         } catch (err) {
-          done(err as Error);
+          return done(err as Error);
         }
+        door.call(app, request, reply, done);
       },
       // A JSON columns body becomes a table; a table is validated by column (or, when the schema cannot be
       // split by column, as the records it holds).
@@ -171,14 +168,8 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
     },
     async (request, reply) => {
       // The slot is taken once the body has arrived (and passed validation): a client trickling its body holds none.
-      o.admission.arrived(request.doorMark);
-      // Gone while its body arrived: its 'close' has passed, so it must not take a slot it would never give back.
-      if (reply.raw.destroyed) throw new BentoError('BAD_REQUEST', 'the client went away');
-      o.admission.enter();
       let own = 0;
-      // 'close' comes once per response, answered or not: a client that goes away before its answer gets
-      // no onResponse, and must not keep its slot.
-      reply.raw.once('close', () => o.admission.leave(reply.elapsedTime, budgetMs + own));
+      takeSlot(o.admission, request, reply, () => budgetMs + own);
       const body = request.body;
       const table = body instanceof Table ? body : undefined;
       return o.traffic.run(async (cancel) => {
