@@ -273,6 +273,10 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
       runners[alias] = await loadSession(m.onnxPath, { onnxruntime: ort, intraOpNumThreads: opts.intraOpNumThreads ?? 1 });
     }
     for (const warm of warmups) await warm();
+    // Models no rows API warms (those only handler APIs or the Open Inference Protocol call): one call on
+    // zeros, so the first request does not pay onnxruntime's set-up.
+    const warmedByRows = new Set(apis.filter(([, a]) => a.kind === 'rows').map(([, a]) => a.model));
+    for (const [alias, runner] of Object.entries(runners)) if (!warmedByRows.has(alias)) await runner.warmUp();
     if (readiness.state === 'starting') readiness.state = 'ready';
   })();
   loaded.catch((err: unknown) => {

@@ -213,3 +213,25 @@ t.test('the test kit\'s models pass the ONNX reference checker', { skip: hasPyth
     t.equal(r.status, 0, `${name}: check_model(full_check=${full}) ${r.stderr.trim().split('\n').pop() ?? ''}`);
   }
 });
+
+t.test('warmUp runs every kind of model once on zeros of its inputs; a model that refuses zeros is not warmed, not failed', async (t) => {
+  const models: Array<[string, Uint8Array]> = [
+    ['linear', linearRegressorOnnx([1, 2], 3)],
+    ['classifier with ZipMap', treeClassifierOnnx({ labels: ['a', 'b', 'c'], zipMap: true })],
+    ['int64, bool and string inputs', mixedInputsOnnx()],
+  ];
+  for (const [label, bytes] of models) t.equal(await (await loadSession(bytes)).warmUp(), true, label);
+  // A graph that fails on zeros: Div of int64 by zero is an error in onnxruntime.
+  const g = onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'div',
+      node: [{ opType: 'Div', input: ['a', 'a'], output: ['q'] }],
+      input: [{ name: 'a', type: { tensorType: { elemType: onnx.TensorProto.DataType.INT64, shape: { dim: [{ dimValue: 1 }] } } } }],
+      output: [{ name: 'q', type: { tensorType: { elemType: onnx.TensorProto.DataType.INT64, shape: { dim: [{ dimValue: 1 }] } } } }],
+    },
+  });
+  const div = await loadSession(onnx.ModelProto.encode(g).finish());
+  t.equal(await div.warmUp(), false, 'integer division by zero: not warmed, and no throw');
+});
