@@ -73,7 +73,15 @@ t.test('a production server promoted under load: no failed request, the new mode
   const first = await alone(`${s.url}/predict`, 'POST', records);
   t.ok(matches(first.body, wantA), 'model A answers');
 
-  const load = startLoad(s.url, '/predict', () => records, { connections: 16, classify });
+  // With a tolerance, the new answers to the golden inputs must stay that close to the old model's: B's are not.
+  requestPromotion(pid, { id: 'to-b-strict', bento: b.dir, tolerance: 0 });
+  let strict: PromotionOutcome | undefined;
+  while ((strict = readServing(pid)?.promotion)?.id !== 'to-b-strict') await new Promise((r) => setTimeout(r, 50));
+  t.equal(strict!.state, 'failed');
+  t.match(strict!.reason, /golden answers changed by [\d.]+ % from the old model's \(tolerance 0\.0 %\)/);
+  t.ok(matches((await alone(`${s.url}/predict`, 'POST', records)).body, wantA), 'A still answers');
+
+  const load = startLoad(s.url, '/predict', () => records, { connections: 8, classify });
   const readyz = watchReadyz(s.url);
   while ((load.counts.statuses[200] ?? 0) < 200) await new Promise((r) => setTimeout(r, 20));
   const outcome = await promote(pid, b.dir, 'to-b');
@@ -99,6 +107,7 @@ t.test('a production server promoted under load: no failed request, the new mode
   t.ok(sample(m, `${P}request_total`, { endpoint: '/predict', http_response_code: '200', service_version: b.version })! > 0, 'service_version is the new version');
   t.equal(sample(m, `${P}request_total`, { endpoint: '/predict', http_response_code: '200', service_version: a.version }), undefined, 'and the old one is gone');
   t.equal(sample(m, `${P}promotion_total`, { outcome: 'succeeded' }), 1, 'the promotion is counted');
+  t.equal(sample(m, `${P}promotion_total`, { outcome: 'failed' }), 1, 'and the refused one');
   t.match(readServing(pid), { bento: `activities_model:${b.version}` }, 'the serving record names the new bento');
 
   await t.test('a bento whose answers are not finite fails the golden check; the old keeps serving', async (t) => {
@@ -111,7 +120,7 @@ t.test('a production server promoted under load: no failed request, the new mode
     t.same(Object.keys(counts.kinds), ['b'], 'only model B answered');
     t.ok(s.logs.some((l) => l.level === 50 && /promotion to .* failed, still serving/.test(String(l.msg))), 'logged as an error');
     const m = (await alone(`${s.url}/metrics`)).text;
-    t.equal(sample(m, `${P}promotion_total`, { outcome: 'failed' }), 1, 'counted as failed');
+    t.equal(sample(m, `${P}promotion_total`, { outcome: 'failed' }), 2, 'counted as failed');
   });
 
   await t.test('a bento whose workers die before ready, an unknown tag: refused, the old keeps serving', async (t) => {

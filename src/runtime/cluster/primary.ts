@@ -65,6 +65,16 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
   let startupFailures = 0;
   let failedExit = false;
 
+  // Old workers waiting their turn to retire (after a promotion), and the one retiring now.
+  const toRetire: Worker[] = [];
+  let retiringNow: Worker | undefined;
+  const retireNext = (): void => {
+    if (retiringNow && !retiringNow.isDead()) return;
+    retiringNow = toRetire.shift();
+    if (!retiringNow) return;
+    if (retiringNow.isConnected()) retiringNow.send({ type: RETIRE });
+    else retiringNow.process.kill('SIGTERM');
+  };
   const workers = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
   const withRole = (role: Member['role']): Worker[] => workers().filter((w) => members.get(w.id)?.role === role);
 
@@ -101,12 +111,14 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
           },
           retireOthers: (gen) => {
             const old = withRole('serving').filter((w) => members.get(w.id)!.gen !== gen);
+            // New connections go to the new workers only, from now on; the old ones hand their clients over one
+            // at a time, so the new workers never get every client at the same moment.
             for (const w of old) {
               members.get(w.id)!.role = 'retiring';
               dealer.remove(w);
-              if (w.isConnected()) w.send({ type: RETIRE });
-              else w.process.kill('SIGTERM');
             }
+            toRetire.push(...old);
+            retireNext();
             return old.length;
           },
           discard: (ws) => {
@@ -168,6 +180,9 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
     if (m?.role === 'discarded') return;
     if (m?.role === 'retiring') {
       logLine(code === 0 ? 'info' : 'warn', `old worker ${worker.process.pid} (${m.gen.bento}) retired (${how})`, { worker: worker.id });
+      const queued = toRetire.indexOf(worker);
+      if (queued >= 0) toRetire.splice(queued, 1);
+      retireNext();
       return;
     }
     logLine('warn', `worker ${worker.process.pid} died (${how}); starting another`, { worker: worker.id });
