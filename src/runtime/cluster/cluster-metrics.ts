@@ -9,6 +9,7 @@ import cluster, { type Worker } from 'node:cluster';
 import client from 'prom-client';
 import type { ServiceMetrics } from '../http/metrics.js';
 import { mergeByApi, type WindowSnapshot } from '../monitoring/window.js';
+import { logLine } from './log.js';
 
 const GET = 'bento:metrics:get';
 const COLLECT = 'bento:metrics:collect';
@@ -115,9 +116,12 @@ export function serveWorkers(workers: () => Worker[], own?: () => Promise<Metric
     const reply = (parts: MetricsJSON[], windows: WindowSnapshot[]): void => {
       const all = own ? own().then((mine) => [...parts, mine], () => parts) : Promise.resolve(parts);
       const text = all.then((ps) => (ps.length ? client.AggregatorRegistry.aggregate(ps).metrics() : ''));
-      void text.then((t) => {
-        if (worker.isConnected()) worker.send({ type: TEXT_REPLY, id: msg.id, text: t, windows: mergeByApi(windows) });
-      });
+      text
+        .then((t) => {
+          if (worker.isConnected()) worker.send({ type: TEXT_REPLY, id: msg.id, text: t, windows: mergeByApi(windows) });
+        })
+        // The primary must outlive a scrape it cannot sum (the asking worker's scrape then times out).
+        .catch((err: unknown) => logLine('error', `cannot sum the workers' metrics: ${(err as Error)?.message ?? String(err)}`));
     };
     const c = {
       pending: new Set(live.map((w) => w.id)),
