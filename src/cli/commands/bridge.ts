@@ -7,12 +7,14 @@ import { createBridge } from '../../bridge/server.js';
 import type { Command } from '../command.js';
 
 export const bridge: Command = {
-  summary: 'run the bridge: POST /data, POST /retrain (queued jobs behind a promotion gate), GET /jobs/{id}, /runs, /models, /data, /header',
+  summary: 'run the bridge: POST /data, POST /retrain (queued jobs behind a promotion gate), POST /promote, GET /jobs/{id}, /serving, /runs, /models, /data, /header',
   usage: 'bridge [--port 3030] [--host H] [--token-file FILE] [--conf DIR] [--dataset NAME] [--bento NAME] [--tolerance 0.05]',
   help: [
     `Every route but /livez and the docs (/docs, /docs.json) needs "Authorization: Bearer <token>", the token`,
     `from --token-file or ${TOKEN_ENV}. Without a token the bridge listens on loopback only, unauthenticated.`,
     'Jobs run one at a time and survive a restart (a job a crash cut off is marked failed).',
+    'POST /promote {"bento": TAG} and POST /retrain {"promote": true} switch the running `bento serve … --production`',
+    'servers of the service (found under $BENTO_HOME/serving/) to the bento without downtime.',
   ].join('\n'),
   options: {
     port: { type: 'string', short: 'p', arg: 'P', description: 'port (default 3030)' },
