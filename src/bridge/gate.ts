@@ -10,6 +10,7 @@ import { readModelInfo } from '../models/model-yaml.js';
 import { parseCsv } from '../pipeline/csv.js';
 import type { GateVerdict } from '../pipeline/runs.js';
 import { splitAgain, type TrainedCandidate } from '../pipeline/train-and-save.js';
+import { listServing } from '../runtime/cluster/serving-file.js';
 import { formatTag, splitExactTag } from '../store/tag.js';
 import { evaluateModels, tableRecords, type ModelUnderTest, type Row } from './compare.js';
 
@@ -23,9 +24,16 @@ export interface GateOptions {
   bento?: string;
 }
 
-/** The newest bento (of `bentoName`) serving a model named `modelName`, and that model (the bento's own copy). */
+/**
+ * The model named `modelName` being served, and its bento: the bento a running production server serves
+ * (`$BENTO_HOME/serving/`, e.g. after a rollback), else the newest bento (of `bentoName`) with such a model.
+ * The model is the bento's own copy.
+ */
 export async function servedModel(modelName: string, bentoName?: string): Promise<{ bento: string; model: ModelUnderTest } | undefined> {
-  for (const b of await bentoStore().list(bentoName)) {
+  const stored = await bentoStore().list(bentoName);
+  const running = new Set(listServing().filter((r) => bentoName === undefined || r.service === bentoName).map((r) => r.bento));
+  const serving = stored.filter((b) => running.has(formatTag(b.info.name, b.info.version)));
+  for (const b of [...serving, ...stored]) {
     const ref = b.info.models.find((m) => splitExactTag(m.tag).name === modelName);
     if (!ref) continue;
     const { name, version } = splitExactTag(ref.tag);

@@ -55,6 +55,7 @@ t.test('new data → retrain → gate → bento → promoted into the running se
   const done = await waitJob(bridge, queued.body.id);
   t.equal(done.state, 'succeeded', JSON.stringify(done.error ?? done.log));
   t.equal(done.result.gate.passed, true, done.result.gate.reason);
+  t.match(done.result.gate.served_model, new RegExp(` in ${first}$`), 'compared with the model the running server serves');
   t.equal(done.result.dataset, added.body.tag, 'trained on the posted version');
   t.equal(done.result.promoted, true);
   t.match(done.result.promotion, [{ outcome: { state: 'succeeded', bento: done.result.bento, from: first } }], 'the server took the new bento');
