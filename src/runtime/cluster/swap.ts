@@ -120,6 +120,8 @@ export class Promoter {
 
   /** The primary's own metrics (summed with the workers'). */
   metrics(): Promise<client.MetricObjectWithValues<client.MetricValue<string>>[]> {
+    // Labelled, like every series of the service, with the version served now.
+    this.registry.setDefaultLabels({ service_version: this.host.current().bento.split(':')[1] ?? '' });
     return this.registry.getMetricsAsJSON();
   }
 
