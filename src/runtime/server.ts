@@ -24,7 +24,7 @@ import { Traffic } from './batching/traffic.js';
 import { compileSchema, createAjv } from './http/validation.js';
 import { installJsonParser, jsonLimitsFor } from './http/json-body.js';
 import { installCsvParser } from './http/csv-body.js';
-import { answeredRaw, installExpectHandling, timeOutArriving, makeClientErrorHandler, type RawAnswersOptions } from './http/raw-answers.js';
+import { answeredRaw, installExpectHandling, timeOutArriving, makeClientErrorHandler, PACE_MS, type RawAnswersOptions } from './http/raw-answers.js';
 import { requestId } from './http/request-id.js';
 import { DEFAULT_BODY_TIMEOUT, DEFAULT_MONITORING } from '../sdk/settings.js';
 
@@ -130,7 +130,7 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   // CSV bodies, for the rows APIs that take a list of records (others answer them 415).
   installCsvParser(app, jsonLimitsFor(bodyLimit));
   installExpectHandling(app.server, raw);
-  const deadlines = setInterval(() => timeOutArriving(app.server, bodyTimeoutMs, clientError), Math.min(1000, Math.max(50, bodyTimeoutMs / 4)));
+  const deadlines = setInterval(() => timeOutArriving(app.server, bodyTimeoutMs, clientError, PACE_MS), Math.min(1000, Math.max(50, bodyTimeoutMs / 4)));
   deadlines.unref();
   const ajv = createAjv();
   app.setValidatorCompiler(({ schema }) => compileSchema(ajv, schema as Record<string, unknown>));
@@ -229,9 +229,11 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
         maxBatchSize: def.max_batch_size,
         maxLatencyMs: def.max_latency_ms,
         onBatch: (n) => metrics.observeBatch(def.route, n),
-        // The cost to learn: the model's own time plus the event-loop lag now (smoothed), so the time a
-        // batch waits for a busy loop counts, but a passing spike of it (a big body parsed) does not stick.
-        costOf: (_rows, wallMs) => (Number.isFinite(computeMs) ? Math.min(wallMs, computeMs + lagMs) : wallMs),
+        // The cost to learn is the model's own time; the event-loop lag (smoothed, and fading once no call
+        // measures it) is each call's wait for the loop now, so a busy loop counts while it is busy and a
+        // passing spike of it (a big body parsed, an upload attack) does not stay in the fit.
+        costOf: (_rows, wallMs) => (Number.isFinite(computeMs) ? Math.min(wallMs, computeMs) : wallMs),
+        waitPerCallMs: () => lagMs * Math.exp((lagAt - performance.now()) / 200),
       });
       infer = (rows, cancel, since, ownMs) => batcher.submit(rows, cancel, since, ownMs);
       sizeBudgetMs = (rows) => batcher.sizeBudgetMs(rows);

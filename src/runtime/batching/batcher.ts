@@ -40,6 +40,13 @@ export interface BatcherOptions<In = Rows, Out = Float32Array> {
    * can time the model alone returns that, so waiting for a busy event loop is not taken for model cost.
    */
   costOf?(rows: number, wallMs: number): number;
+  /**
+   * Milliseconds each call waits now for the caller's event loop beyond the model's own time (the lag of a
+   * loop busy with other requests), added per call in expectedMs. A caller whose costOf leaves that wait
+   * out gives it here, read when needed: stored in the cost samples instead, the lag of a past burst (an
+   * upload attack) stayed in the fit for 64 calls and judged bulk requests late long after it was over.
+   */
+  waitPerCallMs?(): number;
   /** How inputs are cut and joined (default: rowsCodec(), for Rows and Float32Array). */
   codec?: BatchCodec<In, Out>;
 }
@@ -176,7 +183,7 @@ export class Batcher<In = Rows, Out = Float32Array> {
   expectedMs(rows: number, now = this.clock.now()): number {
     const busyLeft = this.busy ? Math.max(0, this.busySince + this.cost.estimate(this.busyRows) - now) : 0;
     const total = this.queued + rows;
-    return busyLeft + Math.ceil(total / this.max) * this.cost.b + total * this.cost.a;
+    return busyLeft + Math.ceil(total / this.max) * (this.cost.b + (this.opts.waitPerCallMs?.() ?? 0)) + total * this.cost.a;
   }
 
   private shed(why: string): ShedError {

@@ -125,15 +125,22 @@ interface ConnectionsList {
 
 /** Requests timed out per event-loop turn: a flood of expiring uploads is answered in slices, between which ordinary requests are served. */
 const SLICE = 64;
+/**
+ * Milliseconds between two slices when pacing (the deadline check while serving): an attacker reconnects
+ * each upload the moment its 408 comes, so 1 400 answered at once come back as 1 400 new connections at
+ * once, a burst that held ordinary requests 100–180 ms; paced, they come back spread over ~0.4 s.
+ */
+export const PACE_MS = 20;
 
 /**
  * Times out every request still arriving (headers or body incomplete) that started more than `ms` ago,
  * answering it as Node answers a request timeout (408, connection closed). This replaces Node's own check,
  * which handles every expired connection in one synchronous loop (1 400 at once stall the server for
  * hundreds of ms) and stops once the server is closed (a drain then waits on trickling clients).
- * Reads Node's per-server connection list (an internal of node:http; absent, nothing is cut).
+ * Reads Node's per-server connection list (an internal of node:http; absent, nothing is cut). With
+ * `paceMs`, the slices are that far apart (see PACE_MS); without, one per event-loop turn (a drain).
  */
-export function timeOutArriving(server: Server, ms: number, onClientError: (err: NodeJS.ErrnoException, socket: Socket) => void): void {
+export function timeOutArriving(server: Server, ms: number, onClientError: (err: NodeJS.ErrnoException, socket: Socket) => void, paceMs = 0): void {
   const key = Object.getOwnPropertySymbols(server).find((s) => s.description === 'http.server.connections');
   const list = key ? ((server as unknown as Record<symbol, unknown>)[key] as ConnectionsList | undefined) : undefined;
   if (typeof list?.expired !== 'function') return;
@@ -148,7 +155,10 @@ export function timeOutArriving(server: Server, ms: number, onClientError: (err:
       err.code = 'ERR_HTTP_REQUEST_TIMEOUT';
       onClientError(err, socket);
     }
-    if (to < expired.length) setImmediate(slice, to);
+    if (to < expired.length) {
+      if (paceMs > 0) setTimeout(slice, paceMs, to).unref();
+      else setImmediate(slice, to);
+    }
   };
   slice(0);
 }
