@@ -59,6 +59,21 @@ t.test('cost model: a run of small calls after a large one does not extrapolate 
   t.ok(Math.abs(m.estimate(900) - 9) < 3, `estimate(900) = ${m.estimate(900).toFixed(1)} follows the latest large call`);
 });
 
+t.test("the caller's wait per call is read when a request is judged: a busy loop sheds, a past one does not", async (t) => {
+  const clock = new ManualClock();
+  const m = model(clock, 0.01, 1); // 1 000 rows: 11 ms
+  let lag = 0;
+  const b = new Batcher(m.callback, { maxBatchSize: 1000, maxLatencyMs: 200, clock, waitPerCallMs: () => lag });
+  const two = Promise.all([b.submit(rows(0, 1000)), b.submit(rows(0, 1000))]);
+  await clock.flush();
+  await two;
+  t.ok(Math.abs(b.expectedMs(10_000) - 110) < 5, `10 000 rows: ten calls of 11 ms (${b.expectedMs(10_000).toFixed(1)})`);
+  lag = 30; // the event loop is busy: every call waits for it as well
+  t.ok(Math.abs(b.expectedMs(10_000) - 410) < 5, `and 30 ms more for each of the ten calls while it is (${b.expectedMs(10_000).toFixed(1)})`);
+  lag = 0; // it was a spell: nothing of it stays
+  t.ok(Math.abs(b.expectedMs(10_000) - 110) < 5, 'gone with it');
+});
+
 t.test('concurrent requests are merged into one call and split back in order', async (t) => {
   const clock = new ManualClock();
   const m = model(clock);
