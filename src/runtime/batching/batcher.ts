@@ -209,6 +209,22 @@ export class Batcher<In = Rows, Out = Float32Array> {
     });
   }
 
+  /**
+   * After a call: the rest of a request split across batches goes on at once while it fills a whole batch
+   * by itself (batches are filled in queue order, so no request arriving meanwhile could join that batch,
+   * and a partly answered request is never shed), instead of a deferred tick: one event-loop turn less per
+   * call, ten on a 10 000-row request. The call itself still starts after the loop has read its I/O
+   * (onnxruntime-node runs a session in a setImmediate). Anything else waits for the tick.
+   */
+  private continue(): void {
+    const head = this.queue[0];
+    if (head !== undefined && head.next > 0 && head.count - head.next >= this.max && !this.scheduled && this.cancelWait === undefined) {
+      this.dispatch(this.clock.now());
+    } else {
+      this.schedule();
+    }
+  }
+
   private tick(): void {
     if (this.busy) return;
     const now = this.clock.now();
@@ -285,7 +301,7 @@ export class Batcher<In = Rows, Out = Float32Array> {
       this.busy = false;
       this.cost.observe(total, this.opts.costOf ? this.opts.costOf(total, ms) : ms);
       this.opts.onBatch?.(total, ms);
-      if (this.queued > 0) this.schedule();
+      if (this.queued > 0) this.continue();
     };
     Promise.resolve()
       .then(() => this.callback(batch))
