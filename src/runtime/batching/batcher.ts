@@ -42,7 +42,8 @@ export interface BatcherOptions<In = Rows, Out = Float32Array> {
   costOf?(rows: number, wallMs: number): number;
   /**
    * Milliseconds each call waits now for the caller's event loop beyond the model's own time (the lag of a
-   * loop busy with other requests), added per call in expectedMs. A caller whose costOf leaves that wait
+   * loop busy with other requests), added in expectedMs per call, at most once per request queued (a
+   * 10 000-row request split into ten calls waits for other requests' parsing once, not ten times). A caller whose costOf leaves that wait
    * out gives it here, read when needed: stored in the cost samples instead, the lag of a past burst (an
    * upload attack) stayed in the fit for 64 calls and judged bulk requests late long after it was over.
    */
@@ -183,7 +184,12 @@ export class Batcher<In = Rows, Out = Float32Array> {
   expectedMs(rows: number, now = this.clock.now()): number {
     const busyLeft = this.busy ? Math.max(0, this.busySince + this.cost.estimate(this.busyRows) - now) : 0;
     const total = this.queued + rows;
-    return busyLeft + Math.ceil(total / this.max) * (this.cost.b + (this.opts.waitPerCallMs?.() ?? 0)) + total * this.cost.a;
+    const calls = Math.ceil(total / this.max);
+    // The loop's other work is mostly reading the requests that come: a call waits for it at most once
+    // per request queued (plus this one). Small requests: a wait per call, as many as there are; bulk
+    // requests split into many calls: a wait per request, not per call.
+    const waits = Math.min(calls, this.queue.length + (rows > 0 ? 1 : 0));
+    return busyLeft + calls * this.cost.b + waits * (this.opts.waitPerCallMs?.() ?? 0) + total * this.cost.a;
   }
 
   private shed(why: string): ShedError {
