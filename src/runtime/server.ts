@@ -237,7 +237,7 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
       });
       infer = (rows, cancel, since, ownMs) => batcher.submit(rows, cancel, since, ownMs);
       sizeBudgetMs = (rows) => batcher.sizeBudgetMs(rows);
-      congested = (budgetMs) => batcher.queuedRows > 0 && batcher.expectedMs(0) > 0.5 * budgetMs;
+      congested = (budgetMs) => batcher.congested(budgetMs);
       // Warm-up: a first call absorbs onnxruntime's one-off set-up cost; then calls through the batcher
       // teach its cost model a small and a large call.
       warmups.push(async () => {

@@ -180,6 +180,14 @@ export class Batcher<In = Rows, Out = Float32Array> {
     return Math.max(0, Math.ceil(rows / this.max) - 1) * this.maxLatencyMs;
   }
 
+  /**
+   * Whether the requests already waiting use more than half of a `budgetMs` budget: one arriving now would
+   * likely be shed once its body is read, so a route refuses it at the door instead.
+   */
+  congested(budgetMs: number): boolean {
+    return this.queued > 0 && this.expectedMs(0) > 0.5 * budgetMs;
+  }
+
   /** Milliseconds until a request of `rows` rows submitted now would be answered, per the cost model. */
   expectedMs(rows: number, now = this.clock.now()): number {
     const busyLeft = this.busy ? Math.max(0, this.busySince + this.cost.estimate(this.busyRows) - now) : 0;

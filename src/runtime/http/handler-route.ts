@@ -66,7 +66,7 @@ export function handlerBatching(name: string, def: HandlerApiDefinition<unknown,
   return {
     submit: (items, cancel, since, ownMs) => batcher.submit(items, cancel, since, ownMs),
     sizeBudgetMs: (items) => batcher.sizeBudgetMs(items),
-    congested: (budgetMs) => batcher.queuedRows > 0 && batcher.expectedMs(0) > 0.5 * budgetMs,
+    congested: (budgetMs) => batcher.congested(budgetMs),
   };
 }
 

@@ -69,8 +69,7 @@ class V2Runner {
   }
 
   congested(): boolean {
-    const b = this.batcher;
-    return b !== undefined && b.queuedRows > 0 && b.expectedMs(0) > 0.5 * this.model.batching.max_latency_ms;
+    return this.batcher?.congested(this.model.batching.max_latency_ms) ?? false;
   }
 
   private call = async (session: V2Session, feeds: Record<string, Feed>): Promise<Outputs> => {
