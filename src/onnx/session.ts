@@ -15,7 +15,7 @@ import { BentoError } from '../errors.js';
 import { toTensor, toTensors } from './feeds.js';
 import { decodeModel, type ModelProto } from './proto.js';
 import { signatureOf } from './read.js';
-import type { Feed, ModelOutput, TensorData, TensorType, TensorValue } from './tensors.js';
+import type { Feed, ModelOutput, TensorData, TensorType } from './tensors.js';
 import { elementTypeOf, isNumericType, isTensorType, type ValueSpec } from './value-types.js';
 import { findZipMaps, withZipMapInputs, zipMapType, type ZipMapOutput } from './zipmap.js';
 
@@ -181,13 +181,14 @@ export class Session {
    * before the first request. Resolves whether it ran: a model that refuses zeros is simply not warmed.
    */
   async warmUp(): Promise<boolean> {
-    const feeds: Record<string, TensorValue> = {};
+    // Plain zeros (empty strings), typed from the signature by runFeeds' own conversion.
+    const feeds: Record<string, Feed> = {};
     for (const input of this.signature.inputs) {
       if (!isTensorType(input.type)) return false;
       const dims = input.shape.map((d) => (typeof d === 'number' ? d : 1));
       const n = dims.reduce((a, b) => a * b, 1);
       if (n > 1 << 20) return false;
-      feeds[input.name] = { type: input.type, dims, data: zerosOf(input.type, n) };
+      feeds[input.name] = { dims, data: new Array<number | string>(n).fill(input.type === 'string' ? '' : 0) };
     }
     return this.runFeeds(feeds).then(
       () => true,
@@ -297,24 +298,6 @@ function toMaps(out: OrtModule.Tensor, zip: ZipMapOutput): Array<Record<string, 
     rows[r] = m;
   }
   return rows;
-}
-
-/** `n` zeros (false, '') of a tensor element type. */
-function zerosOf(type: TensorValue['type'], n: number): TensorValue['data'] {
-  switch (type) {
-    case 'float64': return new Float64Array(n);
-    case 'int8': return new Int8Array(n);
-    case 'uint8':
-    case 'bool': return new Uint8Array(n);
-    case 'int16': return new Int16Array(n);
-    case 'uint16': return new Uint16Array(n);
-    case 'int32': return new Int32Array(n);
-    case 'uint32': return new Uint32Array(n);
-    case 'int64': return new BigInt64Array(n);
-    case 'uint64': return new BigUint64Array(n);
-    case 'string': return Array<string>(n).fill('');
-    default: return new Float32Array(n);
-  }
 }
 
 /**

@@ -48,12 +48,12 @@ async function servable(t: Test, home: string, info: Awaited<ReturnType<typeof i
   if (session.notRows) {
     // Not a rows model any more (import takes any model): a handler API would serve it. Zeros of each input's
     // type and shape (dynamic dims 2) are answered, or refused with a coded error, never a crash.
-    const feeds: Record<string, { type: any; dims: number[]; data: any }> = {};
+    // Plain zeros (empty strings), typed from the signature by runFeeds itself.
+    const feeds: Record<string, { dims: number[]; data: Array<number | string> }> = {};
     for (const input of info.signature.inputs) {
       const dims = input.shape.map((d) => (typeof d === 'number' ? d : 2));
       const n = dims.reduce((a, b) => a * b, 1);
-      const data = input.dtype === 'string' ? Array(n).fill('') : input.dtype === 'int64' ? new BigInt64Array(n) : input.dtype === 'bool' ? new Uint8Array(n) : input.dtype === 'float64' ? new Float64Array(n) : input.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
-      feeds[input.name] = { type: input.dtype, dims, data };
+      feeds[input.name] = { dims, data: new Array<number | string>(n).fill(input.dtype === 'string' ? '' : 0) };
     }
     const o = await outcome(session.runFeeds(feeds), ['INVALID_INPUT', 'BAD_MODEL']);
     if (o.failure) t.fail(`${what}: imported, not a rows model, and running it failed uncoded: ${o.failure}`);
