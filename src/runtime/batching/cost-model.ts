@@ -54,21 +54,19 @@ export class CostModel {
   }
 
   private fit(): void {
-    let n = this.sizes.length;
-    const xs = this.sizes.slice();
-    const ys = this.durations.slice();
+    const xs = this.sizes;
+    const ys = this.durations;
+    const k = xs.length;
+    let largest = 0;
+    for (let i = 0; i < k; i++) largest = Math.max(largest, xs[i]!);
     // The window holds no call of even half the anchor's size: the anchor joins the fit, weighted as a
     // quarter of the window, so the slope spans the sizes requests actually come in.
-    if (this.anchor && Math.max(...xs) < 0.5 * this.anchor.rows) {
-      for (let k = Math.max(1, Math.round(n / 4)); k > 0; k--) {
-        xs.push(this.anchor.rows);
-        ys.push(this.anchor.ms);
-      }
-      n = xs.length;
-    }
-    let sx = 0;
-    let sy = 0;
-    for (let i = 0; i < n; i++) {
+    const anchor = this.anchor;
+    const w = anchor && largest < 0.5 * anchor.rows ? Math.max(1, Math.round(k / 4)) : 0;
+    const n = k + w;
+    let sx = w * (anchor?.rows ?? 0);
+    let sy = w * (anchor?.ms ?? 0);
+    for (let i = 0; i < k; i++) {
       sx += xs[i]!;
       sy += ys[i]!;
     }
@@ -76,7 +74,12 @@ export class CostModel {
     const my = sy / n;
     let sxx = 0;
     let sxy = 0;
-    for (let i = 0; i < n; i++) {
+    if (w > 0) {
+      const dx = anchor!.rows - mx;
+      sxx += w * dx * dx;
+      sxy += w * dx * (anchor!.ms - my);
+    }
+    for (let i = 0; i < k; i++) {
       const dx = xs[i]! - mx;
       sxx += dx * dx;
       sxy += dx * (ys[i]! - my);
