@@ -25,36 +25,38 @@ async function project(t: Test, files: Record<string, string>): Promise<string> 
   return dir;
 }
 
+/**
+ * `bento serve SPEC` from `cwd` (BENTO_HOME `home`; '' lets the CLI find the project): ready, then `use`d,
+ * then stopped by SIGTERM, which must end the CLI with exit 0.
+ */
+async function serveThenStop(t: Test, spec: string, cwd: string, home: string, use: (url: string) => Promise<void> = async () => {}): Promise<void> {
+  const s = await spawnServer(process.execPath, [CLI, 'serve', spec, '--port', '0', '--host', '127.0.0.1'], { BENTO_HOME: home }, cwd);
+  t.teardown(() => stopServer(s));
+  await waitForStatus(`${s.url}/readyz`);
+  await use(s.url);
+  s.child.kill('SIGTERM');
+  t.equal((await s.exited).code, 0, `bento serve ${spec} stops cleanly on SIGTERM`);
+}
+
 t.test('bento serve FILE:EXPORT (or MODULE:EXPORT) serves that export of the file, with the project\'s models', { timeout: 90_000 }, async (t) => {
   const dir = await project(t, { 'app/main.ts': `export { svc as api } from ${SERVICE};\n` });
   const forest = randomForest(5, 4, 3);
   writeModel(path.join(dir, 'models'), forest, { version: 'servefile00001' });
   // From a subfolder, as a user in their editor's terminal would: the project's store is found.
-  const s = await spawnServer(process.execPath, [CLI, 'serve', 'main.ts:api', '--port', '0', '--host', '127.0.0.1'], { BENTO_HOME: '' }, path.join(dir, 'app'));
-  t.teardown(() => stopServer(s));
-  await waitForStatus(`${s.url}/readyz`);
   const records = randomRecords(3);
-  t.ok(matches((await post(`${s.url}/predict`, records)).body, expected(forest, records)), 'the model from the project\'s store answers');
-  s.child.kill('SIGTERM');
-  t.equal((await s.exited).code, 0);
-
+  await serveThenStop(t, 'main.ts:api', path.join(dir, 'app'), '', async (url) => {
+    t.ok(matches((await post(`${url}/predict`, records)).body, expected(forest, records)), 'the model from the project\'s store answers');
+  });
   // As BentoML writes it (`bentoml serve service:Svc`): the module without its extension.
-  const b = await spawnServer(process.execPath, [CLI, 'serve', 'main:api', '--port', '0', '--host', '127.0.0.1'], { BENTO_HOME: '' }, path.join(dir, 'app'));
-  t.teardown(() => stopServer(b));
-  await waitForStatus(`${b.url}/readyz`);
-  t.ok(matches((await post(`${b.url}/predict`, records)).body, expected(forest, records)), 'main:api is app/main.ts:api');
-  b.child.kill('SIGTERM');
-  t.equal((await b.exited).code, 0);
+  await serveThenStop(t, 'main:api', path.join(dir, 'app'), '', async (url) => {
+    t.ok(matches((await post(`${url}/predict`, records)).body, expected(forest, records)), 'main:api is app/main.ts:api');
+  });
 });
 
 t.test('FILE alone serves its one service; a missing file, export or an ambiguous file is one line', { timeout: 90_000 }, async (t) => {
   const dir = await project(t, { 'one.ts': `export { svc } from ${SERVICE};\nexport const notAService = 1;\n`, 'two.ts': `export { svc, svc as other } from ${SERVICE};\n` });
   writeModel(path.join(dir, 'models'), randomForest(6, 4, 3), { version: 'servefile00002' });
-  const s = await spawnServer(process.execPath, [CLI, 'serve', 'one.ts', '--port', '0', '--host', '127.0.0.1'], { BENTO_HOME: dir }, dir);
-  t.teardown(() => stopServer(s));
-  await waitForStatus(`${s.url}/readyz`);
-  s.child.kill('SIGTERM');
-  t.equal((await s.exited).code, 0);
+  await serveThenStop(t, 'one.ts', dir, dir);
 
   const cases: Array<[string, RegExp]> = [
     ['nothere.ts', /^FILE_NOT_FOUND: bento serve nothere\.ts: no such file .*nothere\.ts\n$/],
@@ -111,9 +113,5 @@ t.test('a project without "type": "module" (npm init\'s default) serves its type
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'plain', version: '1.0.0' }));
   writeFileSync(path.join(dir, 'service.ts'), `import { svc as base } from ${SERVICE};\nexport const svc: typeof base = base;\n`);
   writeModel(path.join(dir, 'models'), randomForest(7, 4, 3), { version: 'servecjs000001' });
-  const s = await spawnServer(process.execPath, [CLI, 'serve', 'service.ts:svc', '--port', '0', '--host', '127.0.0.1'], { BENTO_HOME: dir }, dir);
-  t.teardown(() => stopServer(s));
-  await waitForStatus(`${s.url}/readyz`);
-  s.child.kill('SIGTERM');
-  t.equal((await s.exited).code, 0);
+  await serveThenStop(t, 'service.ts:svc', dir, dir);
 });
