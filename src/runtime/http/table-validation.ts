@@ -2,7 +2,7 @@
  * Validation of a table body (CSV, JSON columns) against a rows API's input schema — a list of records —
  * column by column, without building the records: each property's schema is compiled on its own and run
  * on that column's values, `required` is a missing value, `additionalProperties` applies to the other
- * columns. The errors are those the records would give (`/3/Distance (km)`: must be number), in the same
+ * columns. The errors are those the records would give (`/3/area`: must be number), in the same
  * order (row by row), bounded as for records, with the CSV line added.
  *
  * An input schema this cannot split by column (`$ref`, `oneOf`, `minItems`, `patternProperties`, …) gets
