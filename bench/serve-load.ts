@@ -28,6 +28,14 @@ export function pinned(core: number, command: string, args: string[]): [string, 
   return HAS_TASKSET ? ['taskset', ['-c', String(core), command, ...args]] : [command, args];
 }
 
+/**
+ * `command args` on every core. A child inherits the affinity of the process spawning it: after pinSelf,
+ * a server meant to use the whole machine must say so, or it shares the load generator's one core.
+ */
+export function unpinned(command: string, args: string[]): [string, string[]] {
+  return HAS_TASKSET ? ['taskset', ['-c', `0-${os.cpus().length - 1}`, command, ...args]] : [command, args];
+}
+
 /** Pins this process (the load generator) to `core`. */
 export function pinSelf(core: number): void {
   if (HAS_TASKSET) spawnSync('taskset', ['-pc', String(core), String(process.pid)]);
