@@ -90,6 +90,11 @@ t.test('--production with 2 workers', { timeout: 60_000 }, async (t) => {
     });
   });
 
+  await t.test('a burst of 300 new connections at once: every one is dealt to a worker and answered', async (t) => {
+    const burst = await Promise.all(Array.from({ length: 300 }, () => alone(`${s.url}/readyz`)));
+    t.same(new Set(burst.map((r) => r.status)), new Set([200]), 'all 300 answered 200');
+  });
+
   await t.test('a killed worker is replaced while the other keeps serving', async (t) => {
     const victim = workers[0]!;
     process.kill(victim, 'SIGKILL');
