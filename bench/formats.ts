@@ -4,6 +4,8 @@
  * the same model and the same rows (one 10 000-row session.run), measured in alternating rounds in the
  * same run; the median of the per-round ratios is the figure (bar for CSV: ≥ 0.8).
  * The server is pinned to core 0 (`--production --workers 1`), this process to core 1, as bench/serve.ts.
+ * Beside them, the floor (bench/floor-server.ts): node:http with the same parser and preprocessing and one
+ * session.run, nothing else — the most any HTTP server reaches here, against which the bar can be read.
  * First, where the time of one request goes, in-process: parsing, validation, preprocessing, the model.
  * Both wall-clock rates and CPU-time rates are printed (the server worker's utime+stime from /proc against
  * this process's CPU time around session.run): on a machine shared with other work, wall time measures the
@@ -110,24 +112,29 @@ export async function run(): Promise<void> {
 
     const [cmd, args] = pinned(0, process.execPath, [path.join(bento.dir, 'src', 'service.cjs'), '--production', '--workers', '1', '--port', '0', '--host', '127.0.0.1']);
     const s = await spawnServer(cmd, args);
+    // The floor (bench/floor-server.ts), on the same core: node:http, the same parser and preprocessing, one run.
+    const [fcmd, fargs] = pinned(0, process.execPath, ['--import', 'tsx', path.join(path.dirname(new URL(import.meta.url).pathname), 'floor-server.ts'), modelDir]);
+    const floor = await spawnServer(fcmd, fargs);
     try {
       await waitForStatus(`${s.url}/readyz`);
       const worker = Number((await s.waitForLog((l) => /ready: models loaded/.test(String(l.msg)))).pid);
       // The bodies as bytes, encoded once, as a client posting a file or a serialised frame sends them: encoding
       // a 0.5–2 MB string to UTF-8 on every request is the client's work, and not the server's.
-      const kinds = [
-        { label: 'CSV', type: 'text/csv', body: Buffer.from(body.csv) },
-        { label: 'JSON columns', type: 'application/json', body: Buffer.from(body.columns) },
-        { label: 'JSON records', type: 'application/json', body: Buffer.from(body.records) },
-      ];
       // A keep-alive undici pool, as bento-ts/client uses (fetch's own overhead on a 0.5–2 MB body is the client's).
       const pool = new Pool(s.url, { connections: 1 });
-      const request = async (type: string, bytes: Buffer): Promise<void> => {
-        const r = await pool.request({ path: '/predict', method: 'POST', headers: { 'content-type': type }, body: bytes });
+      const floorPool = new Pool(floor.url, { connections: 1 });
+      const kinds = [
+        { label: 'POST /predict, CSV', type: 'text/csv', body: Buffer.from(body.csv), pool, pid: worker },
+        { label: 'POST /predict, JSON columns', type: 'application/json', body: Buffer.from(body.columns), pool, pid: worker },
+        { label: 'POST /predict, JSON records', type: 'application/json', body: Buffer.from(body.records), pool, pid: worker },
+        { label: 'floor: bare node:http, CSV', type: 'text/csv', body: Buffer.from(body.csv), pool: floorPool, pid: floor.child.pid! },
+      ];
+      const request = async (k: (typeof kinds)[number]): Promise<void> => {
+        const r = await k.pool.request({ path: '/predict', method: 'POST', headers: { 'content-type': k.type }, body: k.body });
         const answer = await r.body.text();
         if (r.statusCode !== 200) throw new Error(`a ${fmt(N)}-row request answered ${r.statusCode}: ${answer.slice(0, 200)}`);
       };
-      for (const k of kinds) for (let i = 0; i < 2; i++) await request(k.type, k.body);
+      for (const k of kinds) for (let i = 0; i < 2; i++) await request(k);
       type Figures = { rate: number[]; ratio: number[] };
       const wall = kinds.map((): Figures => ({ rate: [], ratio: [] }));
       const cpu = kinds.map((): Figures => ({ rate: [], ratio: [] }));
@@ -137,7 +144,7 @@ export async function run(): Promise<void> {
         raws.wall.push((N * 1000) / raw.wall);
         raws.cpu.push((N * 1000) / raw.cpu);
         for (const [i, k] of kinds.entries()) {
-          const t = await timeAsync(() => request(k.type, k.body), RUNS, () => cpuMsOf(worker));
+          const t = await timeAsync(() => request(k), RUNS, () => cpuMsOf(k.pid));
           wall[i]!.rate.push((N * 1000) / t.wall);
           wall[i]!.ratio.push(raw.wall / t.wall);
           cpu[i]!.rate.push((N * 1000) / t.cpu);
@@ -149,13 +156,15 @@ export async function run(): Promise<void> {
         line(`onnxruntime in-process (baseline), ${what}`, `${fmt(median(rawRates))} rows/s`);
         for (const [i, k] of kinds.entries()) {
           const r = median(figures[i]!.ratio);
-          const bar = k.label === 'CSV' ? `bar ≥ 0.8: ${r >= 0.8 ? 'PASS' : 'FAIL'}; ` : '';
-          line(`POST /predict, ${k.label}, ${what}`, `${fmt(median(figures[i]!.rate))} rows/s, ratio ${fmt(r, 2)}`, `${bar}rounds ${figures[i]!.ratio.map((v) => fmt(v, 2)).join(', ')}`);
+          const bar = k.label === 'POST /predict, CSV' ? `bar ≥ 0.8: ${r >= 0.8 ? 'PASS' : 'FAIL'}; ` : '';
+          line(`${k.label}, ${what}`, `${fmt(median(figures[i]!.rate))} rows/s, ratio ${fmt(r, 2)}`, `${bar}rounds ${figures[i]!.ratio.map((v) => fmt(v, 2)).join(', ')}`);
         }
       }
       await pool.close();
+      await floorPool.close();
     } finally {
       await stopServer(s);
+      await stopServer(floor);
     }
   } finally {
     rmSync(bento.dir, { recursive: true, force: true });
