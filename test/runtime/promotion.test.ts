@@ -3,7 +3,7 @@
 // request is answered 200, the answers change to the new model's, `service_version` changes, /readyz stays
 // 200; a bento failing the golden check and a damaged bento are refused while the old keeps serving; and
 // `bento serve NAME:latest --production` re-resolves its tag on SIGHUP.
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { listServing, readServing, requestPromotion, type PromotionOutcome } from '../../src/runtime/cluster/serving-file.js';
@@ -182,4 +182,17 @@ t.test('`bento serve NAME:latest --production`: SIGHUP re-resolves the tag', { t
   s.child.kill('SIGTERM');
   t.same(await s.exited, { code: 0, signal: null });
   rmSync(store, { recursive: true, force: true });
+});
+
+t.test('the record of a server killed with SIGKILL is left out of the list and removed', { timeout: 60_000 }, async (t) => {
+  const s = await spawnServer(process.execPath, [path.join(a.dir, 'src', 'service.cjs'), '--production', '--workers', '1', '--port', '0', '--host', '127.0.0.1'], serverEnv);
+  t.teardown(() => stopServer(s));
+  await waitForStatus(`${s.url}/readyz`);
+  const pid = s.child.pid!;
+  const file = path.join(home, 'serving', `${pid}.json`);
+  t.ok(existsSync(file) && listServing().some((r) => r.pid === pid), 'listed while it runs');
+  s.child.kill('SIGKILL');
+  await s.exited;
+  t.notOk(listServing().some((r) => r.pid === pid), 'not listed once killed');
+  t.notOk(existsSync(file), 'its record removed');
 });

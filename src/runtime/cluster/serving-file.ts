@@ -90,7 +90,10 @@ export function readServing(pid: number): ServingRecord | undefined {
   }
 }
 
-/** The servers running now (records of processes that are gone, after a SIGKILL, are left out). */
+/**
+ * The servers running now. The record of a process that is gone (killed with SIGKILL, or the machine
+ * stopped: it could not remove its own) is left out and removed, with any promotion request left for it.
+ */
 export function listServing(): ServingRecord[] {
   const dir = servingDir();
   if (!existsSync(dir)) return [];
@@ -98,8 +101,11 @@ export function listServing(): ServingRecord[] {
   for (const f of readdirSync(dir)) {
     const m = /^(\d+)\.json$/.exec(f);
     if (!m) continue;
-    const r = readServing(Number(m[1]));
-    if (r && alive(r.pid)) out.push(r);
+    const pid = Number(m[1]);
+    const r = readServing(pid);
+    if (!r) continue;
+    if (alive(r.pid)) out.push(r);
+    else for (const gone of [recordFile(pid), requestFile(pid)]) rmSync(gone, { force: true });
   }
   return out.sort((a, b) => a.pid - b.pid);
 }
