@@ -56,6 +56,23 @@ t.test('the Open Inference Protocol', async (t) => {
     t.equal(model.status, 200);
   });
 
+  t.test('/docs.json documents every route of the protocol, under its own tag, with the infer body', async (t) => {
+    const doc = (await get(`${s.url}/docs.json`)).body as { paths: Record<string, Record<string, { tags?: string[]; requestBody?: { content: Record<string, { schema: { required?: string[] } }> } }>> };
+    const routes = Object.entries(doc.paths).flatMap(([p, ops]) => Object.entries(ops).filter(([, op]) => op.tags?.includes('Open Inference Protocol (KServe V2)')).map(([m]) => `${m.toUpperCase()} ${p}`));
+    t.same(routes.sort(), [
+      'GET /v2',
+      'GET /v2/health/live',
+      'GET /v2/health/ready',
+      'GET /v2/models/{name}',
+      'GET /v2/models/{name}/ready',
+      'GET /v2/models/{name}/versions/{version}',
+      'GET /v2/models/{name}/versions/{version}/ready',
+      'POST /v2/models/{name}/infer',
+      'POST /v2/models/{name}/versions/{version}/infer',
+    ]);
+    t.same(doc.paths['/v2/models/{name}/infer']!.post!.requestBody!.content['application/json']!.schema.required, ['inputs'], 'the infer body\'s schema');
+  });
+
   t.test('model metadata: datatypes, -1 for dynamic dims, by store name, alias or version', async (t) => {
     const forestMeta = await get(`${s.url}/v2/models/orchard_forest`);
     t.equal(forestMeta.status, 200);

@@ -51,6 +51,9 @@ export interface V2Options {
 /** Batching of a model's V2 requests when no batchable rows API of it says otherwise. */
 export const V2_BATCHING = Object.freeze({ max_batch_size: 1000, max_latency_ms: 1000 });
 
+/** The tag of the Open Inference Protocol's routes in /docs.json. */
+export const V2_TAG = 'Open Inference Protocol (KServe V2)';
+
 type Params = { name: string; version?: string };
 
 /** Runs one model's infer requests: joined along dim 0 through a batcher when it can, else one call each. */
@@ -116,10 +119,19 @@ export function registerV2Routes(app: FastifyInstance, o: V2Options): void {
     return s;
   };
 
-  const hide = { schema: { hide: true } };
-  app.get('/v2', hide, async () => ({ name: o.service.name, version: o.service.version, extensions: [] }));
-  app.get('/v2/health/live', hide, async () => ({ live: true }));
-  app.get('/v2/health/ready', hide, async () => {
+  // Documented in /docs.json (Swagger UI) under a tag of their own; the answers' shapes are the protocol's.
+  const modelsServed = `Models served: ${o.models.map((m) => `\`${m.info.name}\` (version \`${m.info.version}\`, or its alias \`${m.alias}\`)`).join(', ')}.`;
+  const params = (version: boolean) => ({
+    type: 'object',
+    required: version ? ['name', 'version'] : ['name'],
+    properties: { name: { type: 'string', description: 'the model\'s name (or its alias in the service)' }, ...(version ? { version: { type: 'string' } } : {}) },
+  });
+  const doc = (summary: string, version?: boolean) => ({
+    schema: { tags: [V2_TAG], summary, ...(version === undefined ? {} : { description: modelsServed, params: params(version) }) },
+  });
+  app.get('/v2', doc('Server metadata: name, version, extensions'), async () => ({ name: o.service.name, version: o.service.version, extensions: [] }));
+  app.get('/v2/health/live', doc('Server liveness'), async () => ({ live: true }));
+  app.get('/v2/health/ready', doc('Server readiness: every model loaded'), async () => {
     if (!o.readiness.ready) throw o.readiness.error();
     return { ready: true };
   });
@@ -135,15 +147,15 @@ export function registerV2Routes(app: FastifyInstance, o: V2Options): void {
       outputs: s.signature.outputs.map(v2Metadata),
     };
   };
-  app.get('/v2/models/:name', hide, metadata);
-  app.get('/v2/models/:name/versions/:version', hide, metadata);
+  app.get('/v2/models/:name', doc('Model metadata: inputs and outputs with datatypes and shapes (-1: any size)', false), metadata);
+  app.get('/v2/models/:name/versions/:version', doc('Model metadata, for a version', true), metadata);
   const ready = async (request: FastifyRequest): Promise<unknown> => {
     const m = modelOf(request.params as Params);
     sessionOf(m);
     return { name: m.info.name, ready: true };
   };
-  app.get('/v2/models/:name/ready', hide, ready);
-  app.get('/v2/models/:name/versions/:version/ready', hide, ready);
+  app.get('/v2/models/:name/ready', doc('Model readiness', false), ready);
+  app.get('/v2/models/:name/versions/:version/ready', doc('Model readiness, for a version', true), ready);
 
   if (!app.hasRequestDecorator('doorMark')) app.decorateRequest('doorMark', -1);
   const infer = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
@@ -190,11 +202,10 @@ export function registerV2Routes(app: FastifyInstance, o: V2Options): void {
     const m = o.models.find((x) => x.info.name === params.name) ?? o.models.find((x) => x.alias === params.name);
     return m !== undefined && runners.get(m)!.congested();
   };
-  const inferRoute = {
-    bodyLimit: o.bodyLimit,
-    onRequest: admissionDoor(o.readiness, o.admission, congestedFor),
-    schema: { hide: true, body: INFER_REQUEST_SCHEMA },
+  const inferRoute = (version: boolean) => {
+    const { schema } = doc(version ? 'Inference, on a version of the model' : 'Inference: named input tensors in, the output tensors asked for (all by default) out', version);
+    return { bodyLimit: o.bodyLimit, onRequest: admissionDoor(o.readiness, o.admission, congestedFor), schema: { ...schema, body: INFER_REQUEST_SCHEMA } };
   };
-  app.post('/v2/models/:name/infer', inferRoute, infer);
-  app.post('/v2/models/:name/versions/:version/infer', inferRoute, infer);
+  app.post('/v2/models/:name/infer', inferRoute(false), infer);
+  app.post('/v2/models/:name/versions/:version/infer', inferRoute(true), infer);
 }
