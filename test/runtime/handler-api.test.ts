@@ -1,7 +1,8 @@
 // Handler APIs (code of their own) on a real port with real onnxruntime: one service with a forest and a
 // ZipMap classifier, a handler calling both and turning probabilities into labels, a batchable handler
 // whose concurrent requests share model calls (seen in the batch-size metric), the rows API beside them,
-// and the errors a handler can cause.
+// handlers answering onnxruntime's own values (typed arrays, bigints, whole tensors), and the errors a
+// handler can cause.
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
@@ -159,6 +160,18 @@ const svc = service({
       },
     }),
     predict: api({ model: 'forest', input: { type: 'array' }, output: { type: 'array', items: { type: 'number' } }, preprocess: recordsToRows('forest') }),
+    // onnxruntime's values returned as they come: a Float32Array where the schema says a list of numbers,
+    // and a free-form object holding a whole tensor and a bigint.
+    scores: api({
+      input: { type: 'array', items: { type: 'array', items: { type: 'number' } } },
+      output: { type: 'array', items: { type: 'number' } },
+      handler: async (rows: number[][], ctx) => ((await ctx.models.forest!.run({ input: rows })).variable as TensorValue).data as Float32Array,
+    }),
+    tensor: api({
+      input: { type: 'array', items: { type: 'array', items: { type: 'number' } } },
+      output: { type: 'object' },
+      handler: async (rows: number[][], ctx) => ({ rows: BigInt(rows.length), tensor: (await ctx.models.forest!.run({ input: rows })).variable }),
+    }),
   },
 });
 
@@ -188,6 +201,19 @@ t.test('a service with two models and several APIs', async (t) => {
       const score = predictRow(forest, Float32Array.from(reading.features));
       t.ok(Math.abs(got.score - score) <= 1e-4 * Math.max(1, Math.abs(score)), `row ${i}: score ${got.score} vs ${score}`);
     });
+  });
+
+  t.test('a handler may answer what onnxruntime gives it: typed arrays and bigints are JSON lists and numbers', async (t) => {
+    const rs = readings(4, 5).map((r) => r.features);
+    const want = rs.map((f) => predictRow(forest, Float32Array.from(f)));
+    const near = (got: number[]): boolean => got.length === want.length && got.every((v, i) => Math.abs(v - want[i]!) <= 1e-4 * Math.max(1, Math.abs(want[i]!)));
+    const scores = await post(`${s.url}/scores`, rs);
+    t.equal(scores.status, 200, 'a Float32Array where the output schema says a list');
+    t.ok(near(scores.body), `the scores: ${JSON.stringify(scores.body)}`);
+    const tensor = await post(`${s.url}/tensor`, rs);
+    t.equal(tensor.status, 200, 'a whole tensor and a bigint in a free-form answer');
+    t.match(tensor.body, { rows: 4, tensor: { type: 'float32', dims: [4, 1] } });
+    t.ok(near(tensor.body.tensor.data), 'the tensor\'s data as a list');
   });
 
   t.test('the typed client calls a handler API with its own types', async (t) => {

@@ -14,6 +14,7 @@ import type { Traffic } from '../batching/traffic.js';
 import type { RecordsToRows } from '../../pipeline/preprocess.js';
 import type { ValidateFunction } from 'ajv';
 import { answerFormat, toCsv, type AnswerFormat } from './negotiation.js';
+import { answerSerializer, jsonReady } from './json-answer.js';
 import { JsonColumns, Table } from './table.js';
 import { tableValidator, takesTables } from './table-validation.js';
 
@@ -116,6 +117,7 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
     def.route,
     {
       bodyLimit: o.bodyLimit,
+      serializerCompiler: answerSerializer,
       config: { tables },
       // Refuse before the body is read: an answer format it cannot have (406), then the door (readiness, a
       // congested batcher, max_concurrency, the adaptive limit).
@@ -192,7 +194,8 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
         // The latency budget counts from the request's arrival, not from the end of its parsing.
         const outputs = await o.infer(rows, cancel, now - reply.elapsedTime, parsed);
         const csv = request.answerFormat === 'csv';
-        const answer = def.postprocess ? await def.postprocess(outputs, table ? table.toRecords() : body, ctx) : csv ? outputs : Array.from(outputs);
+        // A postprocess's answer may hold what onnxruntime gives (typed arrays, bigints): made ready for JSON and CSV.
+        const answer = def.postprocess ? jsonReady(await def.postprocess(outputs, table ? table.toRecords() : body, ctx)) : csv ? outputs : Array.from(outputs);
         // A copy of the last rows into the monitoring window; statistics wait for a scrape.
         o.observe?.(rows, outputs, body, request.id);
         // Draining since this request came in: its connection closes after the answer.

@@ -12,6 +12,7 @@ import { Batcher, itemsCodec } from '../batching/batcher.js';
 import type { Cancellation } from '../batching/cancellation.js';
 import type { Traffic } from '../batching/traffic.js';
 import { admissionDoor, takeSlot } from './admission-gate.js';
+import { answerSerializer, jsonReady } from './json-answer.js';
 import type { Readiness } from './health.js';
 import { ERROR_SCHEMA } from './http-errors.js';
 
@@ -79,6 +80,7 @@ export function registerHandlerRoute(app: FastifyInstance, o: HandlerRouteOption
     def.route,
     {
       bodyLimit: o.bodyLimit,
+      serializerCompiler: answerSerializer,
       onRequest: admissionDoor(o.readiness, o.admission, congested),
       schema: {
         ...(def.doc ? { summary: def.doc } : {}),
@@ -105,7 +107,7 @@ export function registerHandlerRoute(app: FastifyInstance, o: HandlerRouteOption
         }
         if (answer === undefined) throw new BentoError('INTERNAL', `api "${o.name}": the handler returned nothing (undefined); return a JSON value`);
         if (o.readiness.state === 'stopping') void reply.header('connection', 'close');
-        return answer;
+        return jsonReady(answer);
       });
     },
   );
