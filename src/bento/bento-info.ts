@@ -38,8 +38,8 @@ export interface BentoInfo {
   service: string;
   models: BentoModelRef[];
   apis: BentoApi[];
-  /** `body_timeout` only when the service sets it (else the runtime's default applies). */
-  traffic: { timeout: number; max_concurrency: number; body_timeout?: number };
+  /** `body_timeout` and `max_request_size` only when the service sets them (else the runtime's defaults apply). */
+  traffic: { timeout: number; max_concurrency: number; body_timeout?: number; max_request_size?: number };
   envs: Array<{ name: string; value: string }>;
   docker: { base_image: string; env: Record<string, string>; system_packages: string[] };
   runtime: { node: string; onnxruntime_node: string; entry: string };

@@ -121,6 +121,7 @@ export function planBento(input: PlanInput): BuildPlan {
       timeout: def.traffic.timeout,
       max_concurrency: def.traffic.max_concurrency,
       ...(def.traffic.body_timeout !== undefined ? { body_timeout: def.traffic.body_timeout } : {}),
+      ...(def.traffic.max_request_size !== undefined ? { max_request_size: def.traffic.max_request_size } : {}),
     },
     envs: build.envs,
     docker: { base_image: build.docker.base_image, env: build.docker.env, system_packages: build.docker.system_packages },

@@ -26,10 +26,10 @@ import { installJsonParser, jsonLimitsFor } from './http/json-body.js';
 import { installCsvParser } from './http/csv-body.js';
 import { answeredRaw, installExpectHandling, timeOutArriving, makeClientErrorHandler, PACE_MS, type RawAnswersOptions } from './http/raw-answers.js';
 import { requestId } from './http/request-id.js';
-import { DEFAULT_BODY_TIMEOUT, DEFAULT_MONITORING } from '../sdk/settings.js';
+import { DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_REQUEST_SIZE, DEFAULT_MONITORING } from '../sdk/settings.js';
 
-/** Default most bytes of a request body (a 10 000-record request is about 1.5 MB). */
-export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
+/** Default most bytes of a request body (a 10 000-record request is about 1.5 MB): traffic.max_request_size's default. */
+export const DEFAULT_BODY_LIMIT = DEFAULT_MAX_REQUEST_SIZE;
 
 export interface ServerOptions {
   service: ServiceDefinition;
@@ -46,7 +46,7 @@ export interface ServerOptions {
   onnxruntimeVersion?: string;
   /** Threads inside one model call (default 1). */
   intraOpNumThreads?: number;
-  /** Most bytes of a request body (default 10 MB); larger ones are answered 413. */
+  /** Most bytes of a request body (default: the service's traffic.max_request_size, else 10 MiB); larger ones are answered 413. */
   bodyLimit?: number;
   /** Swagger UI's static files (see docs.ts). */
   swaggerUiDir?: string;
@@ -81,7 +81,7 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   for (const alias of Object.keys(svc.models)) {
     if (!opts.models[alias]) throw new BentoError('BAD_CONFIG', `service "${svc.name}" needs model "${alias}" (${svc.models[alias]}) and none was given`);
   }
-  const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const bodyLimit = opts.bodyLimit ?? svc.traffic.max_request_size ?? DEFAULT_BODY_LIMIT;
   const apis = Object.entries(svc.apis);
   const metrics = new ServiceMetrics({
     service: svc.name,

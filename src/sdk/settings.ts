@@ -26,16 +26,25 @@ export interface TrafficOptions {
    * a bento.yaml written before it existed reads the same.
    */
   body_timeout?: number;
+  /**
+   * Largest request body in bytes (BentoML's max_request_size); a larger one is answered 413 before it is
+   * read. Unset means DEFAULT_MAX_REQUEST_SIZE; kept out of the resolved object when not given, as body_timeout.
+   */
+  max_request_size?: number;
 }
 
 export const DEFAULT_BATCHING: Readonly<BatchingOptions> = Object.freeze({ batchable: false, max_batch_size: 100, max_latency_ms: 1000 });
 export const DEFAULT_TRAFFIC: Readonly<TrafficOptions> = Object.freeze({ timeout: 60, max_concurrency: 1000 });
 /** Default `traffic.body_timeout`: a few seconds, far more than a 10 MB body takes on any working link. */
 export const DEFAULT_BODY_TIMEOUT = 5;
+/** Default `traffic.max_request_size`: 10 MiB. */
+export const DEFAULT_MAX_REQUEST_SIZE = 10 * 1024 * 1024;
+/** The largest `traffic.max_request_size` a service may set (1 GiB: a body is held in memory whole). */
+export const MAX_REQUEST_SIZE_LIMIT = 1024 * 1024 * 1024;
 
 /** The batching keys an API may set (in `api()` or in bento.yaml's `apis`). */
 export const BATCHING_KEYS = Object.keys(DEFAULT_BATCHING) as Array<keyof BatchingOptions>;
-const TRAFFIC_KEYS: Array<keyof TrafficOptions> = ['timeout', 'max_concurrency', 'body_timeout'];
+const TRAFFIC_KEYS: Array<keyof TrafficOptions> = ['timeout', 'max_concurrency', 'body_timeout', 'max_request_size'];
 
 // Timers hold at most 2^31 - 1 ms; a longer one fires at once, so a larger budget would mean none.
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -97,11 +106,15 @@ export function resolveApiSettings(given: { readonly [K in keyof BatchingOptions
 export function resolveTraffic(given: unknown, where: string, base: Readonly<TrafficOptions> = DEFAULT_TRAFFIC): TrafficOptions {
   const t = mapping(where, 'traffic', given);
   checkKnownKeys(t, TRAFFIC_KEYS, where, 'traffic.');
-  const { timeout = base.timeout, max_concurrency = base.max_concurrency, body_timeout = base.body_timeout } = t;
+  const { timeout = base.timeout, max_concurrency = base.max_concurrency, body_timeout = base.body_timeout, max_request_size = base.max_request_size } = t;
+  if (max_request_size !== undefined && !(wholeAtLeastOne(where, 'traffic.max_request_size', max_request_size) <= MAX_REQUEST_SIZE_LIMIT)) {
+    throw configError(where, 'traffic.max_request_size', `must be at most ${MAX_REQUEST_SIZE_LIMIT} bytes (1 GiB), not ${show(max_request_size)}`);
+  }
   return {
     timeout: positive(where, 'traffic.timeout', timeout, 'seconds', Math.floor(MAX_TIMER_MS / 1000)),
     max_concurrency: wholeAtLeastOne(where, 'traffic.max_concurrency', max_concurrency),
     ...(body_timeout === undefined ? {} : { body_timeout: positive(where, 'traffic.body_timeout', body_timeout, 'seconds', 3600) }),
+    ...(max_request_size === undefined ? {} : { max_request_size: max_request_size as number }),
   };
 }
 

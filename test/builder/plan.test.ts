@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { BentoError } from '../../src/errors.js';
+import { bentoInfoCodec } from '../../src/bento/bento-yaml.js';
 import { planBento, type PlanInput } from '../../src/builder/plan.js';
 import type { ResolvedBuild } from '../../src/builder/resolve.js';
 import { listSources } from '../../src/builder/sources.js';
@@ -86,13 +87,16 @@ t.test('every input moves the version', async (t) => {
   t.equal(planBento(input({ version: 'v7' })).info.version, 'v7', '--version wins');
 });
 
-t.test("bento.yaml records the service's traffic.body_timeout when it sets one, and only then", async (t) => {
+t.test("bento.yaml records the service's traffic.body_timeout and max_request_size when it sets them, and only then", async (t) => {
   t.notOk('body_timeout' in planBento(input()).info.traffic, 'unset: the runtime default applies');
-  const slow = { ...svc, traffic: { ...svc.traffic, body_timeout: 12 } };
+  t.notOk('max_request_size' in planBento(input()).info.traffic, 'unset: the runtime default applies');
+  const slow = { ...svc, traffic: { ...svc.traffic, body_timeout: 12, max_request_size: 4096 } };
   const build = input().build;
   const planned = planBento(input({}, { service: { ...build.service, definition: slow } }));
   t.equal(planned.info.traffic.body_timeout, 12);
+  t.equal(planned.info.traffic.max_request_size, 4096);
   t.not(planned.info.version, planBento(input()).info.version, 'and it moves the version');
+  t.same(bentoInfoCodec.parse(bentoInfoCodec.stringify(planned.info), 'bento.yaml').traffic, planned.info.traffic, 'bento.yaml reads back with them');
 });
 
 t.test('a source that would overwrite a file of the bento is refused', async (t) => {

@@ -18,7 +18,7 @@ const slow = api<{ ms: number }, number[]>({
 });
 
 export function makeService(
-  opts: { timeout?: number; max_concurrency?: number; body_timeout?: number; max_batch_size?: number; max_latency_ms?: number; batchable?: boolean } = {},
+  opts: { timeout?: number; max_concurrency?: number; body_timeout?: number; max_request_size?: number; max_batch_size?: number; max_latency_ms?: number; batchable?: boolean } = {},
 ): ServiceDefinition {
   const predict = activities.apis.predict!;
   return service({
@@ -34,7 +34,12 @@ export function makeService(
       },
       slow,
     },
-    traffic: { timeout: opts.timeout ?? 10, max_concurrency: opts.max_concurrency ?? 512, ...(opts.body_timeout !== undefined ? { body_timeout: opts.body_timeout } : {}) },
+    traffic: {
+      timeout: opts.timeout ?? 10,
+      max_concurrency: opts.max_concurrency ?? 512,
+      ...(opts.body_timeout !== undefined ? { body_timeout: opts.body_timeout } : {}),
+      ...(opts.max_request_size !== undefined ? { max_request_size: opts.max_request_size } : {}),
+    },
   });
 }
 

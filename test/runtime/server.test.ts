@@ -157,6 +157,16 @@ t.test('a body over the size limit is 413', async (t) => {
   t.equal((await post(`${s.url}/predict`, randomRecords(2))).status, 200, 'small bodies still pass');
 });
 
+t.test("the service's traffic.max_request_size is the body limit, and the 413 says so", async (t) => {
+  const { makeService } = await import('../kit/service.js');
+  const s = await start(makeService({ max_request_size: 2048 }));
+  t.teardown(s.close);
+  const r = await post(`${s.url}/predict`, randomRecords(100));
+  t.equal(r.status, 413);
+  t.equal(r.body.error, "the request body is larger than this server accepts (2048 bytes: the service's traffic.max_request_size)");
+  t.equal((await post(`${s.url}/predict`, randomRecords(2))).status, 200, 'small bodies still pass');
+});
+
 t.test('a service whose APIs are not batchable runs each request alone', async (t) => {
   const { makeService } = await import('../kit/service.js');
   const s = await start(makeService({ batchable: false }));

@@ -113,4 +113,8 @@ t.test('resolveApiSettings/resolveTraffic: given values over a base, checked by 
   refuses(t, () => resolveApiSettings({ max_batch_size: 0 }, 'bento.yaml: api "predict"', base), /^bento\.yaml: api "predict": max_batch_size must be a whole number ≥ 1, not 0$/, 'the origin is named');
   t.same(resolveTraffic(undefined, 'x', { timeout: 10, max_concurrency: 5 }), { timeout: 10, max_concurrency: 5 }, 'no traffic keeps the base');
   refuses(t, () => resolveTraffic({ timeout: -1 }, 'bento.yaml'), /^bento\.yaml: traffic\.timeout must be/, 'the origin is named');
+  t.same(resolveTraffic({ max_request_size: 2048 }, 'x'), { ...DEFAULT_TRAFFIC, max_request_size: 2048 }, 'max_request_size in bytes');
+  t.notOk('max_request_size' in resolveTraffic({}, 'x'), 'unset: left out (the runtime default applies)');
+  refuses(t, () => resolveTraffic({ max_request_size: 1.5 }, 'x'), /^x: traffic\.max_request_size must be a whole number ≥ 1, not 1\.5$/, 'a fraction');
+  refuses(t, () => resolveTraffic({ max_request_size: 2 ** 31 }, 'x'), /^x: traffic\.max_request_size must be at most 1073741824 bytes \(1 GiB\), not 2147483648$/, 'beyond 1 GiB');
 });

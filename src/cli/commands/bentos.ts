@@ -58,7 +58,7 @@ async function summary(info: BentoInfo, dir: string): Promise<string> {
   // Every model also answers the Open Inference Protocol (KServe V2) under its name.
   for (const m of info.models) lines.push(`    ${m.alias} = ${m.tag}  (POST /v2/models/${m.tag.split(':')[0]}/infer)`);
   lines.push(
-    `  traffic:    timeout ${info.traffic.timeout} s, max concurrency ${info.traffic.max_concurrency}${info.traffic.body_timeout !== undefined ? `, body timeout ${info.traffic.body_timeout} s` : ''}`,
+    `  traffic:    timeout ${info.traffic.timeout} s, max concurrency ${info.traffic.max_concurrency}${info.traffic.body_timeout !== undefined ? `, body timeout ${info.traffic.body_timeout} s` : ''}${info.traffic.max_request_size !== undefined ? `, max request size ${info.traffic.max_request_size} bytes` : ''}`,
     `  runtime:    node ${info.runtime.node}, onnxruntime-node ${info.runtime.onnxruntime_node}`,
     `  image:      ${info.docker.base_image}; labels ${pairs(info.labels)}`,
     `  size:       ${humanSize(size)} in ${Object.keys(info.files).length} files`,

@@ -46,7 +46,10 @@ export function toBentoError(err: unknown, request?: FastifyRequest): BentoError
     const accepted = body?.content ? Object.keys(body.content) : ['application/json'];
     return new BentoError(code, `unsupported content type ${type ? `"${type}"` : '(none)'}: send ${accepted.join(' or ')}`);
   }
-  if (code === 'PAYLOAD_TOO_LARGE') return new BentoError(code, 'the request body is larger than this server accepts');
+  if (code === 'PAYLOAD_TOO_LARGE') {
+    const limit = request?.routeOptions?.bodyLimit;
+    return new BentoError(code, `the request body is larger than this server accepts${limit ? ` (${limit} bytes: the service's traffic.max_request_size)` : ''}`);
+  }
   if (code === 'BAD_REQUEST' || (err instanceof SyntaxError && e.statusCode === 400)) {
     return new BentoError('BAD_REQUEST', `the request body is not valid JSON: ${e.message ?? ''}`.trim());
   }

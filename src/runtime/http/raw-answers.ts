@@ -107,7 +107,7 @@ export function installExpectHandling(server: Server, o: RawAnswersOptions): voi
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     const length = Number(req.headers['content-length']);
     if (Number.isFinite(length) && length > o.bodyLimit) {
-      send(o, req, res, new BentoError('PAYLOAD_TOO_LARGE', `the request body (${length} bytes) is larger than this server accepts (${o.bodyLimit} bytes)`));
+      send(o, req, res, new BentoError('PAYLOAD_TOO_LARGE', `the request body (${length} bytes) is larger than this server accepts (${o.bodyLimit} bytes: the service's traffic.max_request_size)`));
       return;
     }
     res.writeContinue();
