@@ -42,13 +42,26 @@ export type ApiInput<D> = D extends { handler(body: infer I, ...rest: never[]): 
   : D extends { preprocess(body: infer I, ...rest: never[]): unknown }
     ? I
     : unknown;
-/** The body an API answers: its declared output type (what a handler resolves to, or postprocess returns). */
+/**
+ * What a value is once it has been JSON on the wire, as the server writes answers (runtime/http/json-answer.ts):
+ * a typed array is a list of numbers, a bigint a number, a Date a string; objects, arrays and tuples member by member.
+ */
+export type Jsonified<T> = T extends bigint
+  ? number
+  : T extends Date
+    ? string
+    : T extends ArrayBufferView
+      ? number[]
+      : T extends object
+        ? { [K in keyof T]: Jsonified<T[K]> }
+        : T;
+/** The body an API answers: its declared output type (what a handler resolves to, or postprocess returns), as JSON gives it back. */
 export type ApiOutput<D> = D extends { handler(body: never, ctx: never): infer R }
-  ? Awaited<R>
+  ? Jsonified<Awaited<R>>
   : D extends { postprocess?(outputs: never, body: never, ctx: never): infer O }
     ? unknown extends O
       ? unknown
-      : O
+      : Jsonified<O>
     : unknown;
 
 type ApisOf<S> = S extends { apis: infer A } ? A : Record<string, unknown>;

@@ -210,6 +210,11 @@ t.test('a service with two models and several APIs', async (t) => {
     const scores = await post(`${s.url}/scores`, rs);
     t.equal(scores.status, 200, 'a Float32Array where the output schema says a list');
     t.ok(near(scores.body), `the scores: ${JSON.stringify(scores.body)}`);
+    // The typed client types the answer as JSON gives it back: number[], not the handler's Float32Array.
+    const client = new BentoClient<typeof svc>(s.url);
+    t.teardown(() => client.close());
+    const typed: number[] = await client.scores(rs);
+    t.ok(Array.isArray(typed) && near(typed), 'the typed client: a list of numbers');
     const tensor = await post(`${s.url}/tensor`, rs);
     t.equal(tensor.status, 200, 'a whole tensor and a bigint in a free-form answer');
     t.match(tensor.body, { rows: 4, tensor: { type: 'float32', dims: [4, 1] } });
