@@ -39,8 +39,11 @@ export const DEFAULT_TRAFFIC: Readonly<TrafficOptions> = Object.freeze({ timeout
 export const DEFAULT_BODY_TIMEOUT = 5;
 /** Default `traffic.max_request_size`: 10 MiB. */
 export const DEFAULT_MAX_REQUEST_SIZE = 10 * 1024 * 1024;
-/** The largest `traffic.max_request_size` a service may set (1 GiB: a body is held in memory whole). */
-export const MAX_REQUEST_SIZE_LIMIT = 1024 * 1024 * 1024;
+/**
+ * The largest `traffic.max_request_size` a service may set: 256 MiB. A body is held in memory whole and a
+ * JSON one parsed as one string, and V8's strings stop at 2^29 characters (512 MiB).
+ */
+export const MAX_REQUEST_SIZE_LIMIT = 256 * 1024 * 1024;
 
 /** The batching keys an API may set (in `api()` or in bento.yaml's `apis`). */
 export const BATCHING_KEYS = Object.keys(DEFAULT_BATCHING) as Array<keyof BatchingOptions>;
@@ -108,7 +111,7 @@ export function resolveTraffic(given: unknown, where: string, base: Readonly<Tra
   checkKnownKeys(t, TRAFFIC_KEYS, where, 'traffic.');
   const { timeout = base.timeout, max_concurrency = base.max_concurrency, body_timeout = base.body_timeout, max_request_size = base.max_request_size } = t;
   if (max_request_size !== undefined && !(wholeAtLeastOne(where, 'traffic.max_request_size', max_request_size) <= MAX_REQUEST_SIZE_LIMIT)) {
-    throw configError(where, 'traffic.max_request_size', `must be at most ${MAX_REQUEST_SIZE_LIMIT} bytes (1 GiB), not ${show(max_request_size)}`);
+    throw configError(where, 'traffic.max_request_size', `must be at most ${MAX_REQUEST_SIZE_LIMIT} bytes (256 MiB), not ${show(max_request_size)}`);
   }
   return {
     timeout: positive(where, 'traffic.timeout', timeout, 'seconds', Math.floor(MAX_TIMER_MS / 1000)),

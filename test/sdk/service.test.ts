@@ -116,5 +116,5 @@ t.test('resolveApiSettings/resolveTraffic: given values over a base, checked by 
   t.same(resolveTraffic({ max_request_size: 2048 }, 'x'), { ...DEFAULT_TRAFFIC, max_request_size: 2048 }, 'max_request_size in bytes');
   t.notOk('max_request_size' in resolveTraffic({}, 'x'), 'unset: left out (the runtime default applies)');
   refuses(t, () => resolveTraffic({ max_request_size: 1.5 }, 'x'), /^x: traffic\.max_request_size must be a whole number ≥ 1, not 1\.5$/, 'a fraction');
-  refuses(t, () => resolveTraffic({ max_request_size: 2 ** 31 }, 'x'), /^x: traffic\.max_request_size must be at most 1073741824 bytes \(1 GiB\), not 2147483648$/, 'beyond 1 GiB');
+  refuses(t, () => resolveTraffic({ max_request_size: 2 ** 30 }, 'x'), /^x: traffic\.max_request_size must be at most 268435456 bytes \(256 MiB\), not 1073741824$/, 'beyond 256 MiB');
 });
