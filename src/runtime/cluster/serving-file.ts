@@ -105,7 +105,7 @@ export function listServing(): ServingRecord[] {
     const r = readServing(pid);
     if (!r) continue;
     if (alive(r.pid)) out.push(r);
-    else for (const gone of [recordFile(pid), requestFile(pid)]) rmSync(gone, { force: true });
+    else removeServing(pid);
   }
   return out.sort((a, b) => a.pid - b.pid);
 }
