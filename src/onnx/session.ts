@@ -124,18 +124,19 @@ export class Session {
       interOpNumThreads: 1,
       executionMode: 'sequential',
     };
+    const cannotLoad = (err: unknown): BentoError => new BentoError('BAD_MODEL', `onnxruntime cannot load ${where}: ${(err as Error).message}`);
     const create = async (source: string | Uint8Array): Promise<OrtModule.InferenceSession> => {
       try {
         return typeof source === 'string' ? await ort.InferenceSession.create(source, options) : await ort.InferenceSession.create(source, options);
       } catch (err) {
-        throw new BentoError('BAD_MODEL', `onnxruntime cannot load ${where}: ${(err as Error).message}`);
+        throw cannotLoad(err);
       }
     };
     let bytes: Uint8Array;
     try {
       bytes = typeof pathOrBytes === 'string' ? await readFile(pathOrBytes) : pathOrBytes;
     } catch (err) {
-      throw new BentoError('BAD_MODEL', `onnxruntime cannot load ${where}: ${(err as Error).message}`);
+      throw cannotLoad(err);
     }
     // ZipMaps, found by a shallow walk (well under a millisecond for a 49 MB forest): the session is made
     // from the bytes with their probability tensors as outputs.
@@ -156,7 +157,7 @@ export class Session {
       try {
         model = decodeModel(bytes);
       } catch (err) {
-        throw new BentoError('BAD_MODEL', `onnxruntime cannot load ${where}: ${(err as Error).message}`);
+        throw cannotLoad(err);
       }
       sig = signatureOf(model);
     }

@@ -19,10 +19,12 @@ type Target = { kind: 'bento'; dir: string; entry: string } | { kind: 'project';
 /** `service.ts`, `src/app.mts:svc`: a module file, then an optional export name (a tag never ends in .ts). */
 const SERVICE_SPEC = /^(.+\.(?:ts|mts|cts|js|mjs|cjs))(?::([A-Za-z_$][\w$]*))?$/;
 const MODULE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
+/** BentoML's `module:Export`: a name without an extension, then an export (read as a tag when no such file is here). */
+const MODULE_EXPORT = /^([^:]+):([A-Za-z_$][\w$]*)$/;
 
 /** BentoML's `service:Svc` (a module without its extension): `service.ts:Svc` when such a file exists here. */
 function moduleSpec(target: string): string | undefined {
-  const m = /^([^:]+):([A-Za-z_$][\w$]*)$/.exec(target);
+  const m = MODULE_EXPORT.exec(target);
   const ext = m && MODULE_EXTENSIONS.find((e) => existsSync(path.resolve(m[1]! + e)));
   return m && ext ? `${m[1]}${ext}:${m[2]}` : undefined;
 }
@@ -52,7 +54,7 @@ export async function resolveTarget(target: string): Promise<Target> {
   }
   const { dir: bentoDir, info } = await locateBento(target).catch((err: unknown) => {
     // `service:svc` with no service.ts here reads as a tag: say what else it could have meant.
-    const module = /^([^:]+):([A-Za-z_$][\w$]*)$/.exec(target);
+    const module = MODULE_EXPORT.exec(target);
     if (module && isBentoError(err) && err.code === 'TAG_NOT_FOUND') throw new BentoError('TAG_NOT_FOUND', `${err.message}, and there is no service file ${module[1]}.ts`);
     throw err;
   });

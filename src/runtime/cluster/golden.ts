@@ -6,7 +6,7 @@
  * answer must be a 200 holding finite numbers only, one per record. Optionally the answers must also stay
  * within a tolerance of the old model's answers to the same requests.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { ModelInfo } from '../../models/model-info.js';
 import type { JSONSchema, ServiceDefinition } from '../../sdk/index.js';
 
@@ -93,6 +93,11 @@ function numbersOf(value: unknown, into: number[]): string | undefined {
   return undefined;
 }
 
+/** One sample through the server's own routes (no socket); `id` names the requests in the log. */
+function send(app: FastifyInstance, s: GoldenSample, id: string): Promise<LightMyRequestResponse> {
+  return app.inject({ method: 'POST', url: s.route, payload: JSON.stringify(s.body), headers: { 'content-type': 'application/json', 'x-request-id': id } });
+}
+
 /** Sends each sample through the server's own routes (no socket) and checks the answers. */
 export async function runGolden(app: FastifyInstance, samples: GoldenSample[]): Promise<GoldenResult> {
   const outputs: number[][] = [];
@@ -100,7 +105,7 @@ export async function runGolden(app: FastifyInstance, samples: GoldenSample[]): 
   for (const s of samples) {
     let res;
     try {
-      res = await app.inject({ method: 'POST', url: s.route, payload: JSON.stringify(s.body), headers: { 'content-type': 'application/json', 'x-request-id': 'golden-check' } });
+      res = await send(app, s, 'golden-check');
     } catch (err) {
       return fail(`POST ${s.route}: ${(err as Error).message}`);
     }
@@ -159,7 +164,7 @@ export async function warmUp(app: FastifyInstance, samples: GoldenSample[], ms =
   const lane = async (): Promise<void> => {
     while (Date.now() < until) {
       const s = samples[i++ % samples.length]!;
-      await app.inject({ method: 'POST', url: s.route, payload: JSON.stringify(s.body), headers: { 'content-type': 'application/json', 'x-request-id': 'warm-up' } }).catch(() => undefined);
+      await send(app, s, 'warm-up').catch(() => undefined);
     }
   };
   await Promise.all(Array.from({ length: parallel }, lane));
