@@ -3,9 +3,9 @@
 // nothing, and shows the very numbers `-o json` prints; a payload log of the same rows gives the same
 // report as the CSV; mistakes are one line.
 import t from 'tap';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import puppeteer from 'puppeteer-core';
+import { chromiumMissing, launchChromium } from '../kit/browser.js';
 import { currentFromCsv } from '../../src/deploy/report/current.js';
 import { formatNumber } from '../../src/deploy/report/html.js';
 import type { DriftReport } from '../../src/deploy/report/report.js';
@@ -13,7 +13,6 @@ import { bento } from '../kit/cli.js';
 import { tempDir } from '../kit/project.js';
 import { csvSlice, DISTANCE, trainActivities } from '../deploy/trained-model.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 const strip = (r: DriftReport): Omit<DriftReport, 'generated' | 'source'> => {
   const { generated: _g, source: _s, ...rest } = r;
@@ -50,21 +49,14 @@ t.test('bento drift report', { timeout: 180_000 }, async (t) => {
   t.equal(rSame.summary.drifted_features, 0, 'data drawn like the reference: nothing drifted');
   t.equal(rSame.prediction?.drifted, false, 'nor did the predictions');
 
-  await t.test('the HTML page in headless chromium shows the JSON\'s numbers and fetches nothing', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (Debian package chromium)` }, async (t) => {
+  await t.test('the HTML page in headless chromium shows the JSON\'s numbers and fetches nothing', { skip: chromiumMissing() }, async (t) => {
     const file = path.join(home, 'report.html');
     const w = await bento(['drift', 'report', '--data', shifted, '-o', file], { home });
     t.equal(w.code, 0, w.stderr);
     t.equal(w.stdout.trim(), file);
     const html = readFileSync(file, 'utf8');
     t.notMatch(html, /(src|href)=["']?(https?:)?\/\//, 'no external reference in the page');
-    const profile = await tempDir(t, 'chromium-profile-');
-    const browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      userDataDir: profile,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    t.teardown(() => browser.close());
+    const browser = await launchChromium(t);
     const page = await browser.newPage();
     const fetched: string[] = [];
     const errors: string[] = [];

@@ -2,29 +2,20 @@
 // chromium, Swagger UI rendered from the server's own static files (nothing fetched elsewhere, no page
 // error), showing the rows API and the Open Inference Protocol's routes under their tag.
 import t from 'tap';
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
-import puppeteer from 'puppeteer-core';
 import { makeBento, spawnServer, stopServer, waitForStatus } from '../kit/bento.js';
-import { tempDir } from '../kit/project.js';
+import { chromiumMissing, launchChromium } from '../kit/browser.js';
 import { svc } from '../kit/service.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-
-t.test('Swagger UI at / renders the rows API and the V2 routes', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (Debian package chromium)`, timeout: 120_000 }, async (t) => {
+t.test('Swagger UI at / renders the rows API and the V2 routes', { skip: chromiumMissing(), timeout: 120_000 }, async (t) => {
   const bento = await makeBento(svc);
   t.teardown(() => rmSync(bento.dir, { recursive: true, force: true }));
   const s = await spawnServer(process.execPath, [path.join(bento.dir, 'src', 'service.cjs'), '--port', '0', '--host', '127.0.0.1']);
   t.teardown(() => stopServer(s));
   await waitForStatus(`${s.url}/readyz`);
 
-  const browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    userDataDir: await tempDir(t, 'chromium-profile-'),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  t.teardown(() => browser.close());
+  const browser = await launchChromium(t);
   const page = await browser.newPage();
   const elsewhere: string[] = [];
   const errors: string[] = [];
