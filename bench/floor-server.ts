@@ -13,7 +13,7 @@ import { readModelInfo } from '../src/models/model-yaml.js';
 import { recordsToRows } from '../src/pipeline/preprocess.js';
 import { parseCsvBody } from '../src/runtime/http/csv-body.js';
 import { jsonLimitsFor } from '../src/runtime/http/json-body.js';
-import { DEFAULT_BODY_LIMIT } from '../src/runtime/server.js';
+import { DEFAULT_MAX_REQUEST_SIZE } from '../src/sdk/settings.js';
 import type { ApiContext } from '../src/sdk/index.js';
 
 const dir = process.argv[2]!;
@@ -23,7 +23,7 @@ const output = session.outputNames[0]!;
 const info = readModelInfo(dir);
 const ctx = { models: { regressor: { info, run: () => Promise.reject(new Error('unused')) } } } as unknown as ApiContext;
 const pre = recordsToRows('regressor');
-const limits = jsonLimitsFor(DEFAULT_BODY_LIMIT);
+const limits = jsonLimitsFor(DEFAULT_MAX_REQUEST_SIZE);
 
 const server = http.createServer((req, res) => {
   const chunks: Buffer[] = [];

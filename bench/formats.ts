@@ -25,7 +25,7 @@ import { toCsv } from '../src/runtime/http/negotiation.js';
 import { JsonColumns } from '../src/runtime/http/table.js';
 import { tableValidator } from '../src/runtime/http/table-validation.js';
 import { compileSchema, createAjv } from '../src/runtime/http/validation.js';
-import { DEFAULT_BODY_LIMIT } from '../src/runtime/server.js';
+import { DEFAULT_MAX_REQUEST_SIZE } from '../src/sdk/settings.js';
 import { Pool } from 'undici';
 import { pinned, pinSelf } from './serve-load.js';
 
@@ -91,7 +91,7 @@ export async function run(): Promise<void> {
     // Where the time of one request goes (in this process, one core).
     const info = readModelInfo(modelDir);
     const ctx = { models: { regressor: { info, run: () => Promise.reject(new Error('unused')) } } };
-    const limits = jsonLimitsFor(DEFAULT_BODY_LIMIT);
+    const limits = jsonLimitsFor(DEFAULT_MAX_REQUEST_SIZE);
     const ajv = createAjv();
     const validate = compileSchema(ajv, svc.apis.predict!.input);
     const checkTable = tableValidator(svc.apis.predict!.input, (s) => compileSchema(ajv, s))!;

@@ -28,9 +28,6 @@ import { answeredRaw, installExpectHandling, timeOutArriving, makeClientErrorHan
 import { requestId } from './http/request-id.js';
 import { DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_REQUEST_SIZE, DEFAULT_MONITORING } from '../sdk/settings.js';
 
-/** Default most bytes of a request body (a 10 000-record request is about 1.5 MB): traffic.max_request_size's default. */
-export const DEFAULT_BODY_LIMIT = DEFAULT_MAX_REQUEST_SIZE;
-
 export interface ServerOptions {
   service: ServiceDefinition;
   /** Every model of the service by alias: its model.yaml and where its model.onnx is. */
@@ -81,7 +78,7 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   for (const alias of Object.keys(svc.models)) {
     if (!opts.models[alias]) throw new BentoError('BAD_CONFIG', `service "${svc.name}" needs model "${alias}" (${svc.models[alias]}) and none was given`);
   }
-  const bodyLimit = opts.bodyLimit ?? svc.traffic.max_request_size ?? DEFAULT_BODY_LIMIT;
+  const bodyLimit = opts.bodyLimit ?? svc.traffic.max_request_size ?? DEFAULT_MAX_REQUEST_SIZE;
   const apis = Object.entries(svc.apis);
   const metrics = new ServiceMetrics({
     service: svc.name,

@@ -37,7 +37,7 @@ export const DEFAULT_BATCHING: Readonly<BatchingOptions> = Object.freeze({ batch
 export const DEFAULT_TRAFFIC: Readonly<TrafficOptions> = Object.freeze({ timeout: 60, max_concurrency: 1000 });
 /** Default `traffic.body_timeout`: a few seconds, far more than a 10 MB body takes on any working link. */
 export const DEFAULT_BODY_TIMEOUT = 5;
-/** Default `traffic.max_request_size`: 10 MiB. */
+/** Default `traffic.max_request_size`: 10 MiB (a 10 000-record JSON request is about 1.9 MB). */
 export const DEFAULT_MAX_REQUEST_SIZE = 10 * 1024 * 1024;
 /**
  * The largest `traffic.max_request_size` a service may set: 256 MiB. A body is held in memory whole and a
