@@ -41,7 +41,6 @@ export interface RetrainOptions {
   promote?: PromoteHook;
 }
 
-
 async function retrain(opts: RetrainOptions, req: RetrainRequest, job: JobRecord, ctx: JobContext): Promise<JobOutcome> {
   await ctx.step('train', 0.05);
   const stored = await getDataset(req.dataset ?? opts.dataset);
