@@ -13,6 +13,7 @@ import { bundleService } from './bundle.js';
 import { assetInputs, collectInputs } from './inputs.js';
 import { planBento } from './plan.js';
 import { resolveBuild } from './resolve.js';
+import { typeCheck, typeErrors } from './type-check.js';
 
 export interface BuildOptions {
   /** The project folder: paths in the bentofile are relative to it (default: the current folder). */
@@ -25,6 +26,8 @@ export interface BuildOptions {
   labels?: Record<string, string>;
   /** Called with a short line at each step (the CLI shows them on a terminal). */
   onProgress?: (message: string) => void;
+  /** Type-check the service's TypeScript first (`--type-check`): a type error is BAD_SERVICE and nothing is built. */
+  typeCheck?: boolean;
   /** The runtime entry to bundle (default: the framework's src/runtime/main.ts); for tests and tools. */
   runtimeMain?: string;
 }
@@ -64,6 +67,13 @@ export async function buildBento(opts: BuildOptions = {}): Promise<BuildResult> 
   progress(`reading ${displayPath(file)}`);
   const config = await readBentofile(file);
   const build = await resolveBuild({ projectDir, config, bentofileLabel: displayPath(file), ...(opts.labels ? { labels: opts.labels } : {}) });
+  const warnings: string[] = [];
+  if (opts.typeCheck) {
+    progress(`type-checking ${build.service.spec}`);
+    const checked = typeCheck(projectDir, build.service.file);
+    if (!checked.checked) warnings.push(`--type-check: not type-checked: ${checked.why}`);
+    else if (checked.problems.length > 0) throw typeErrors(projectDir, checked.problems);
+  }
   progress(`bundling ${build.service.spec} (${build.models.map((m) => m.tag).join(', ') || 'no models'})`);
   // Bundling and digesting the files on disk are independent: do both at once.
   const [bundle, inputs] = await Promise.all([
@@ -89,7 +99,7 @@ export async function buildBento(opts: BuildOptions = {}): Promise<BuildResult> 
   const tag = formatTag(plan.info.name, plan.info.version);
   progress(`writing ${tag} (${plan.files.length} files)`);
   const result = await applyPlan(plan);
-  const warnings = inputs.missingDockerfile ? [`no Dockerfile template found: the bento has no ${BENTO_DOCKERFILE}`] : [];
+  if (inputs.missingDockerfile) warnings.push(`no Dockerfile template found: the bento has no ${BENTO_DOCKERFILE}`);
   progress(result.created ? `built ${tag}` : `${tag} is already stored (unchanged)`);
   return { tag, ...result, warnings };
 }

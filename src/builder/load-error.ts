@@ -26,7 +26,8 @@ function fileOf(location: string): string {
   return bare.startsWith('file://') ? fileURLToPath(bare) : bare;
 }
 
-function inProject(projectDir: string, file: string): boolean {
+/** Whether `file` is the project's own code: inside the project folder, not in a node_modules. */
+export function inProject(projectDir: string, file: string): boolean {
   const rel = path.relative(projectDir, file);
   return !rel.startsWith('..') && !path.isAbsolute(rel) && !rel.split(path.sep).includes('node_modules');
 }
@@ -96,7 +97,8 @@ export function codeFrame(source: string, line: number, column: number, around =
   return out.map((l) => `  ${l}`).join('\n');
 }
 
-function framed(projectDir: string, place: SourcePlace, message: string): string {
+/** `file:line:column: message` (the file relative to the project) and the code frame around the place. */
+export function framed(projectDir: string, place: SourcePlace, message: string): string {
   const shown = path.relative(projectDir, place.file) || place.file;
   let frame = '';
   try {

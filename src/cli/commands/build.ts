@@ -7,7 +7,7 @@ import { parsePairs, type Command } from '../command.js';
 
 export const build: Command = {
   summary: 'package the service, its models and its runtime into a versioned bento',
-  usage: 'build [-f FILE] [--version V] [--label k=v]… [--project DIR]',
+  usage: 'build [-f FILE] [--version V] [--label k=v]… [--project DIR] [--type-check]',
   help: [
     'Reads bentofile.yaml (or -f FILE), bundles the service, copies its models and onnxruntime-node, and',
     'stores the bento under $BENTO_HOME/bentos/<name>/<version>/. The version is derived from the content:',
@@ -18,6 +18,7 @@ export const build: Command = {
     version: { type: 'string', arg: 'V', description: 'use this version instead of the content-derived one' },
     label: { type: 'string', multiple: true, arg: 'k=v', description: "add a label (overrides the bentofile's)" },
     project: { type: 'string', arg: 'DIR', description: 'the project folder (default: the one the current folder is in)' },
+    'type-check': { type: 'boolean', description: "type-check the service's TypeScript first, as tsc --noEmit (with the project's tsconfig.json)" },
   },
   async run({ values }) {
     const tty = process.stderr.isTTY === true;
@@ -27,6 +28,7 @@ export const build: Command = {
       ...(typeof values.file === 'string' ? { bentofile: values.file } : {}),
       ...(typeof values.version === 'string' ? { version: values.version } : {}),
       labels: parsePairs('--label', values.label as string[] | undefined),
+      ...(values['type-check'] === true ? { typeCheck: true } : {}),
       ...(tty ? { onProgress: (m: string) => void process.stderr.write(`${m}\n`) } : {}),
     });
     for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
