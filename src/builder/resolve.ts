@@ -69,6 +69,14 @@ function splitServiceSpec(spec: string): { file: string; exportName?: string } {
 }
 
 /**
+ * The service module a project serves: `service` (`FILE[:EXPORT]`, as on the command line) when given, else
+ * the bentofile's `service:`; an absolute path (not checked to exist).
+ */
+export function serviceFileOf(projectDir: string, config: Pick<BentofileConfig, 'service'>, service?: string): string {
+  return path.resolve(projectDir, splitServiceSpec(service ?? config.service).file);
+}
+
+/**
  * Imports the service module afresh (a query string defeats the module cache, so a rebuild sees edits) and
  * picks its export `exportName`, or without one the only service it exports. A module that fails to compile
  * or throws is the service code's fault (BAD_SERVICE with file:line:column), not the bentofile's.

@@ -27,6 +27,9 @@ export interface TypeProblem {
 
 export type TypeCheck = { checked: true; problems: TypeProblem[]; files: number } | { checked: false; why: string };
 
+/** Whether `file` is a TypeScript module (.ts, .mts, .cts): a JavaScript one has no types to check. */
+export const isTypeScript = (file: string): boolean => /\.[mc]?ts$/.test(file);
+
 /** Errors listed after the first (framed) one, each on a line of its own. */
 const MORE_LISTED = 9;
 
@@ -56,7 +59,7 @@ function defaultOptions(ts: typeof TS): TS.CompilerOptions {
 
 /** Type-checks `serviceFile` (a .ts/.mts/.cts module of the project in `projectDir`). */
 export function typeCheck(projectDir: string, serviceFile: string): TypeCheck {
-  if (!/\.[mc]?ts$/.test(serviceFile)) return { checked: false, why: `${path.relative(projectDir, serviceFile)} is JavaScript` };
+  if (!isTypeScript(serviceFile)) return { checked: false, why: `${path.relative(projectDir, serviceFile)} is JavaScript` };
   const ts = loadTypeScript(projectDir);
   if (!ts) return { checked: false, why: 'typescript is not installed (npm install --save-dev typescript)' };
   const problems: TypeProblem[] = [];
@@ -89,8 +92,11 @@ export function typeCheck(projectDir: string, serviceFile: string): TypeCheck {
   return { checked: true, problems, files: program.getSourceFiles().length };
 }
 
-/** The BAD_SERVICE error for `problems` (at least one): the first framed as a compiler shows it, the next listed. */
-export function typeErrors(projectDir: string, problems: readonly TypeProblem[]): BentoError {
+/**
+ * The BAD_SERVICE error for `problems` (at least one): the first framed as a compiler shows it, the next
+ * listed, then the count and `after` (what happens now).
+ */
+export function typeErrors(projectDir: string, problems: readonly TypeProblem[], after = 'bento build without --type-check builds anyway'): BentoError {
   const where = (p: TypeProblem): string => (p.file ? `${path.relative(projectDir, p.file) || p.file}${p.line > 0 ? `:${p.line}:${p.column}` : ''}: ` : '');
   const [first, ...rest] = problems as [TypeProblem, ...TypeProblem[]];
   const text = `type error ${first.code}: ${first.message}`;
@@ -100,6 +106,6 @@ export function typeErrors(projectDir: string, problems: readonly TypeProblem[])
   const count = problems.length === 1 ? '1 type error' : `${problems.length} type errors`;
   return new BentoError(
     'BAD_SERVICE',
-    [`${head}`, ...listed, ...(unlisted > 0 ? [`… and ${unlisted} more`] : []), `(${count}; bento build without --type-check builds anyway)`].join('\n'),
+    [`${head}`, ...listed, ...(unlisted > 0 ? [`… and ${unlisted} more`] : []), `(${count}; ${after})`].join('\n'),
   );
 }

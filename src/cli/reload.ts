@@ -16,10 +16,15 @@ export function triggersReload(file: string): boolean {
 
 /**
  * Runs `node childArgs…` and restarts it on changes under `projectDir`; resolves with the last child's
- * exit code once SIGINT/SIGTERM stop it.
+ * exit code once SIGINT/SIGTERM stop it. `started` is called after each start (the first included).
  */
-export function serveWithReload(projectDir: string, childArgs: string[], log: (msg: string) => void): Promise<number> {
-  let child: ChildProcess = spawnNode(childArgs);
+export function serveWithReload(projectDir: string, childArgs: string[], log: (msg: string) => void, started: () => void = () => undefined): Promise<number> {
+  const spawnChild = (): ChildProcess => {
+    const c = spawnNode(childArgs);
+    started();
+    return c;
+  };
+  let child: ChildProcess = spawnChild();
   let stopping = false;
   let restarting = false;
   let timer: NodeJS.Timeout | undefined;
@@ -29,7 +34,7 @@ export function serveWithReload(projectDir: string, childArgs: string[], log: (m
     const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
       if (restarting) {
         restarting = false;
-        child = spawnNode(childArgs);
+        child = spawnChild();
         child.on('exit', onExit);
         return;
       }
@@ -45,7 +50,7 @@ export function serveWithReload(projectDir: string, childArgs: string[], log: (m
     const restart = (): void => {
       log('source changed: restarting the server');
       if (child.exitCode !== null || child.signalCode !== null) {
-        child = spawnNode(childArgs);
+        child = spawnChild();
         child.on('exit', onExit);
         return;
       }

@@ -1,6 +1,6 @@
 // `bento serve . --reload` through the real CLI: saves that replace the file by a rename (sed -i, an editor's
 // atomic write) restart the server every time, not only the first (a watch on the file loses it on rename).
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,20 +20,24 @@ async function nextServer(s: Served, seen: Set<number>): Promise<number> {
   return Number(line.pid);
 }
 
-t.test('rename-saves restart the server each time, and so do later plain writes and new folders', { timeout: 120_000 }, async (t) => {
+/** `bento serve . --reload` on a new project whose service.ts is `service`; `seen` holds the first server's pid. */
+async function reloading(t: Test, service: string): Promise<{ s: Served; file: string; seen: Set<number> }> {
   const project = await tempDir(t, 'bento-reload-');
   writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'p', private: true, type: 'module' }));
   const file = path.join(project, 'service.ts');
-  writeFileSync(file, SERVICE);
+  writeFileSync(file, service);
   writeModel(path.join(project, 'models'), randomForest(4, 3, 2), { version: 'reload00000001' });
-
   const s = await spawnServer(process.execPath, [CLI, 'serve', '.', '--reload', '--port', '0', '--host', '127.0.0.1'], { BENTO_HOME: project }, project);
   t.teardown(() => {
     // SIGTERM first: the reloader stops its server before it exits (SIGKILL would orphan it).
     if (s.child.exitCode === null) s.child.kill('SIGTERM');
     return stopServer(s);
   });
-  const seen = new Set<number>([Number(s.logs.find(listening)!.pid)]);
+  return { s, file, seen: new Set<number>([Number(s.logs.find(listening)!.pid)]) };
+}
+
+t.test('rename-saves restart the server each time, and so do later plain writes and new folders', { timeout: 120_000 }, async (t) => {
+  const { s, file, seen } = await reloading(t, SERVICE);
 
   // 1. sed -i: writes a temp file in the folder, then renames it over service.ts.
   const sed = spawnSync('sed', ['-i', '1i // first edit', file]);
@@ -50,11 +54,35 @@ t.test('rename-saves restart the server each time, and so do later plain writes 
   // 3. A plain write after those, and a source in a folder created after the start.
   writeFileSync(file, `// third edit\n${SERVICE}`);
   await nextServer(s, seen);
-  mkdirSync(path.join(project, 'lib'));
-  writeFileSync(path.join(project, 'lib', 'util.ts'), 'export const x = 1;\n');
+  mkdirSync(path.join(path.dirname(file), 'lib'));
+  writeFileSync(path.join(path.dirname(file), 'lib', 'util.ts'), 'export const x = 1;\n');
   await nextServer(s, seen);
   t.equal(seen.size, 5, 'one server at the start and one per save');
 
+  s.child.kill('SIGTERM');
+  t.equal((await s.exited).code, 0);
+});
+
+/** Resolves once `cond()` holds (checked every 50 ms); fails after `ms`. */
+async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`waited ${ms} ms for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+t.test('type errors are shown after each start, the server runs anyway, and their end is said', { timeout: 120_000 }, async (t) => {
+  const { s, file, seen } = await reloading(t, `${SERVICE}export const limit: number = '10';\n`);
+  await until(() => /type error/.test(s.stderr()), 60_000, 'the type errors');
+  t.match(s.stderr(), /^bento serve: service\.ts:2:14: type error TS2322: Type 'string' is not assignable to type 'number'\.\n/m, 'the place and the message');
+  t.match(s.stderr(), /> 2 \| export const limit: number = '10';\n\s+\|\s{14}\^\n\(1 type error; served anyway: types are stripped, not checked\)/, 'the code frame and the count');
+  t.equal((await fetch(`${s.url}/readyz`)).status, 200, 'the server runs anyway');
+
+  writeFileSync(file, `${SERVICE}export const limit: number = 10;\n`);
+  await nextServer(s, seen);
+  await until(() => /bento serve: no type errors/.test(s.stderr()), 60_000, 'the all-clear');
+  t.equal(s.stderr().match(/type error TS/g)!.length, 1, 'the errors were shown once, for the start that had them');
   s.child.kill('SIGTERM');
   t.equal((await s.exited).code, 0);
 });

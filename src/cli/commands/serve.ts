@@ -116,7 +116,14 @@ export const serve: Command = {
       const what = target.service !== undefined ? path.join(target.dir, target.service) : target.dir;
       const args = [...process.execArgv, cli, 'serve', what, ...childFlags(values)];
       const { serveWithReload } = await import('../reload.js');
-      return serveWithReload(target.dir, args, (msg) => process.stderr.write(`bento serve: ${msg}\n`));
+      const { typeCheckOnStart } = await import('../reload-type-check.js');
+      const { readBentofile } = await import('../../builder/bentofile.js');
+      const { serviceFileOf } = await import('../../builder/resolve.js');
+      const log = (msg: string): void => void process.stderr.write(`bento serve: ${msg}\n`);
+      const bentofile = path.join(target.dir, 'bentofile.yaml');
+      const config = existsSync(bentofile) ? await readBentofile(bentofile) : { service: 'service.ts' };
+      const serviceFile = serviceFileOf(target.dir, config, target.service);
+      return serveWithReload(target.dir, args, log, typeCheckOnStart(target.dir, serviceFile, log));
     }
     // Loaded only here: a bento's child process does not pay for the server code in this one.
     const { serveProject } = await import('../serve-project.js');
