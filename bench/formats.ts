@@ -5,7 +5,10 @@
  * same run; the median of the per-round ratios is the figure (bar for CSV: ≥ 0.8).
  * The server is pinned to core 0 (`--production --workers 1`), this process to core 1, as bench/serve.ts.
  * Beside them, the floor (bench/floor-server.ts): node:http with the same parser and preprocessing and one
- * session.run, nothing else — the most any HTTP server reaches here, against which the bar can be read.
+ * session.run, nothing else — the most any HTTP server reaches here, against which the bar can be read —
+ * and the same bento with max_batch_size 10 000 in its bento.yaml (one model call instead of the service's
+ * ten): what the split costs. (What a 10 000-row batch costs others: `BENCH_MAX_BATCH_SIZE=10000
+ * BENCH_SERVE_PARTS=overload npm run bench -- serve`.)
  * First, where the time of one request goes, in-process: parsing, validation, preprocessing, the model.
  * Both wall-clock rates and CPU-time rates are printed (the server worker's utime+stime from /proc against
  * this process's CPU time around session.run): on a machine shared with other work, wall time measures the
@@ -27,7 +30,7 @@ import { tableValidator } from '../src/runtime/http/table-validation.js';
 import { compileSchema, createAjv } from '../src/runtime/http/validation.js';
 import { DEFAULT_MAX_REQUEST_SIZE } from '../src/sdk/settings.js';
 import { Pool } from 'undici';
-import { pinned, pinSelf } from './serve-load.js';
+import { pinned, pinSelf, setApiSettings } from './serve-load.js';
 
 const N = 10_000;
 const RUNS = 8;
@@ -77,6 +80,8 @@ export async function run(): Promise<void> {
   pinSelf(1);
   const forest = randomForest(1, 100, 8);
   const bento = await makeBento(svc, { forest, serviceModule: 'service.ts' });
+  const oneCall = await makeBento(svc, { forest, serviceModule: 'service.ts' });
+  setApiSettings(oneCall.dir, 'predict', { max_batch_size: N });
   try {
     const records = randomRecords(N, 9);
     const body = bodies(records);
@@ -110,23 +115,28 @@ export async function run(): Promise<void> {
     const model = [await timeAsync(() => session.run(feeds), 5), await timeAsync(async () => { for (const f of thousands) await session.run(f); }, 5)];
     line('model: one 10 000-row run / ten 1 000-row runs', model.map((v) => fmt(v.cpu, 2)).join(' / '));
 
-    const [cmd, args] = pinned(0, process.execPath, [path.join(bento.dir, 'src', 'service.cjs'), '--production', '--workers', '1', '--port', '0', '--host', '127.0.0.1']);
-    const s = await spawnServer(cmd, args);
+    const serverOn = (dir: string): [string, string[]] => pinned(0, process.execPath, [path.join(dir, 'src', 'service.cjs'), '--production', '--workers', '1', '--port', '0', '--host', '127.0.0.1']);
+    const s = await spawnServer(...serverOn(bento.dir));
+    const big = await spawnServer(...serverOn(oneCall.dir));
     // The floor (bench/floor-server.ts), on the same core: node:http, the same parser and preprocessing, one run.
     const [fcmd, fargs] = pinned(0, process.execPath, ['--import', 'tsx', path.join(path.dirname(new URL(import.meta.url).pathname), 'floor-server.ts'), modelDir]);
     const floor = await spawnServer(fcmd, fargs);
     try {
       await waitForStatus(`${s.url}/readyz`);
-      const worker = Number((await s.waitForLog((l) => /ready: models loaded/.test(String(l.msg)))).pid);
+      await waitForStatus(`${big.url}/readyz`);
+      const workerOf = async (server: typeof s): Promise<number> => Number((await server.waitForLog((l) => /ready: models loaded/.test(String(l.msg)))).pid);
+      const worker = await workerOf(s);
       // The bodies as bytes, encoded once, as a client posting a file or a serialised frame sends them: encoding
       // a 0.5–2 MB string to UTF-8 on every request is the client's work, and not the server's.
       // A keep-alive undici pool, as bento-ts/client uses (fetch's own overhead on a 0.5–2 MB body is the client's).
       const pool = new Pool(s.url, { connections: 1 });
       const floorPool = new Pool(floor.url, { connections: 1 });
+      const bigPool = new Pool(big.url, { connections: 1 });
       const kinds = [
         { label: 'POST /predict, CSV', type: 'text/csv', body: Buffer.from(body.csv), pool, pid: worker },
         { label: 'POST /predict, JSON columns', type: 'application/json', body: Buffer.from(body.columns), pool, pid: worker },
         { label: 'POST /predict, JSON records', type: 'application/json', body: Buffer.from(body.records), pool, pid: worker },
+        { label: 'POST /predict, CSV, max_batch_size 10 000', type: 'text/csv', body: Buffer.from(body.csv), pool: bigPool, pid: await workerOf(big) },
         { label: 'floor: bare node:http, CSV', type: 'text/csv', body: Buffer.from(body.csv), pool: floorPool, pid: floor.child.pid! },
       ];
       const request = async (k: (typeof kinds)[number]): Promise<void> => {
@@ -162,12 +172,15 @@ export async function run(): Promise<void> {
       }
       await pool.close();
       await floorPool.close();
+      await bigPool.close();
     } finally {
       await stopServer(s);
+      await stopServer(big);
       await stopServer(floor);
     }
   } finally {
     rmSync(bento.dir, { recursive: true, force: true });
+    rmSync(oneCall.dir, { recursive: true, force: true });
   }
 }
 

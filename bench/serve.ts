@@ -12,7 +12,9 @@
  *      while ordinary requests are timed (bar: all 200, p99 < 100 ms); 7 MB bodies of tiny items and bodies
  *      at the parser's limits (bar: each answered < 300 ms, worker peak RSS < 500 MB); eight concurrent
  *      10 000-record requests (bar: all 200).
- * `BENCH_SERVE_PARTS=throughput,bulk,overload,cold,faults` (the default: all) runs some of them.
+ * `BENCH_SERVE_PARTS=throughput,bulk,overload,cold,faults` (the default: all) runs some of them;
+ * `BENCH_MAX_BATCH_SIZE=N` serves /predict with max_batch_size N (set in the bento's bento.yaml) instead of
+ * the service's own, to see what a larger batch does under overload.
  */
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -22,7 +24,7 @@ import { freePort } from '../test/kit/ports.js';
 import { makeBento, PROJECT, spawnServer, waitForStatus, type Served } from '../test/kit/bento.js';
 import { preprocessed, randomForest, randomRecords } from '../test/kit/model.js';
 import { svc } from '../test/kit/service.js';
-import { atRate, HAS_TASKSET, HAS_WRK, maxThroughput, peakRssMB, percentile, pinned, pinSelf, rssMB, slowClients, unpinned } from './serve-load.js';
+import { atRate, setApiSettings, HAS_TASKSET, HAS_WRK, maxThroughput, peakRssMB, percentile, pinned, pinSelf, rssMB, slowClients, unpinned } from './serve-load.js';
 
 const fmt = (x: number, d = 0): string => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -64,6 +66,11 @@ export async function run(): Promise<void> {
   console.log(`load generator: ${HAS_WRK ? 'wrk' : 'autocannon'}; cores: ${HAS_TASKSET ? 'server on 0, load on 1 (taskset)' : 'not pinned (no taskset)'}`);
   const forest = randomForest(1, 100, 8);
   const bento = await makeBento(svc, { forest });
+  const maxBatch = process.env.BENCH_MAX_BATCH_SIZE;
+  if (maxBatch !== undefined) {
+    setApiSettings(bento.dir, 'predict', { max_batch_size: Number(maxBatch) });
+    console.log(`/predict served with max_batch_size ${maxBatch} (BENCH_MAX_BATCH_SIZE; the service says ${svc.apis.predict!.max_batch_size})`);
+  }
   const entry = path.join(bento.dir, 'src', 'service.cjs');
   try {
     const one = JSON.stringify(randomRecords(1, 42));
