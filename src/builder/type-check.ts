@@ -74,9 +74,11 @@ export function typeCheck(projectDir: string, serviceFile: string): TypeCheck {
   const configFile = ts.findConfigFile(path.dirname(serviceFile), ts.sys.fileExists);
   let options = defaultOptions(ts);
   if (configFile && inProject(projectDir, configFile) && existsSync(configFile)) {
-    const parsed = ts.getParsedCommandLineOfConfigFile(configFile, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => void problems.push(place(d)!) });
+    // A problem of the tsconfig itself is told in the tsconfig, wherever the diagnostic says it is.
+    const configProblem = (d: TS.Diagnostic): TypeProblem => place(d) ?? { file: configFile, line: 0, column: 0, code: `TS${d.code}`, message: ts.flattenDiagnosticMessageText(d.messageText, '\n') };
+    const parsed = ts.getParsedCommandLineOfConfigFile(configFile, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => void problems.push(configProblem(d)) });
     if (!parsed) return { checked: true, problems, files: 0 };
-    for (const d of parsed.errors) problems.push(place(d) ?? { file: configFile, line: 0, column: 0, code: `TS${d.code}`, message: ts.flattenDiagnosticMessageText(d.messageText, '\n') });
+    problems.push(...parsed.errors.map(configProblem));
     options = parsed.options;
   }
   const checkOptions = { ...options, noEmit: true, incremental: false, composite: false, declaration: false, emitDeclarationOnly: false };

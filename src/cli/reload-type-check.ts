@@ -7,19 +7,22 @@
 import { isTypeScript, typeCheck, typeErrors } from '../builder/type-check.js';
 
 /**
- * The hook to run after each start: checks `serviceFile` of the project in `projectDir` once the loop is
- * free (the server, a child process, starts meanwhile) and logs what it finds.
+ * The hook to run after each start: checks the service module of the project in `projectDir` once the loop
+ * is free (the server, a child process, starts meanwhile) and logs what it finds. `serviceFile` is asked at
+ * each start (the bentofile may have changed); undefined when it cannot say (a broken bentofile, which the
+ * server itself reports).
  */
-export function typeCheckOnStart(projectDir: string, serviceFile: string, log: (msg: string) => void): () => void {
-  // A JavaScript service has no types to check: nothing to say.
-  if (!isTypeScript(serviceFile)) return () => undefined;
+export function typeCheckOnStart(projectDir: string, serviceFile: () => Promise<string | undefined>, log: (msg: string) => void): () => void {
   let hadErrors = false;
   let toldSkipped = false;
   let pending: NodeJS.Timeout | undefined;
   return () => {
     clearTimeout(pending);
-    pending = setTimeout(() => {
-      const result = typeCheck(projectDir, serviceFile);
+    pending = setTimeout(async () => {
+      const file = await serviceFile();
+      // A JavaScript service has no types to check: nothing to say.
+      if (file === undefined || !isTypeScript(file)) return;
+      const result = typeCheck(projectDir, file);
       if (!result.checked) {
         if (!toldSkipped) log(`not type-checked: ${result.why}`);
         toldSkipped = true;

@@ -1,7 +1,7 @@
 // `bento serve . --reload` through the real CLI: saves that replace the file by a rename (sed -i, an editor's
 // atomic write) restart the server every time, not only the first (a watch on the file loses it on rename).
 import t, { type Test } from 'tap';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT, spawnServer, stopServer, type Served } from '../kit/bento.js';
@@ -85,4 +85,25 @@ t.test('type errors are shown after each start, the server runs anyway, and thei
   t.equal(s.stderr().match(/type error TS/g)!.length, 1, 'the errors were shown once, for the start that had them');
   s.child.kill('SIGTERM');
   t.equal((await s.exited).code, 0);
+});
+
+t.test('a broken bentofile at the start is reported by the server, and the reloader waits for the fix', { timeout: 120_000 }, async (t) => {
+  const project = await tempDir(t, 'bento-reload-bentofile-');
+  writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'p', private: true, type: 'module' }));
+  writeFileSync(path.join(project, 'service.ts'), SERVICE);
+  writeFileSync(path.join(project, 'bentofile.yaml'), 'service: 42\n');
+  writeModel(path.join(project, 'models'), randomForest(4, 3, 2), { version: 'reload00000003' });
+  const child = spawn(process.execPath, [CLI, 'serve', '.', '--reload', '--port', '0', '--host', '127.0.0.1'], { cwd: project, env: { ...process.env, BENTO_HOME: project }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c));
+  child.stderr.on('data', (c: Buffer) => (err += c));
+  t.teardown(() => void (child.exitCode === null && child.kill('SIGTERM')));
+  await until(() => /waiting for a change/.test(err) || child.exitCode !== null, 60_000, 'the reloader to wait');
+  t.match(err, /BAD_CONFIG: .*bentofile\.yaml/, "the server's own error names the bentofile");
+  t.equal(child.exitCode, null, 'the reloader keeps running');
+  writeFileSync(path.join(project, 'bentofile.yaml'), 'service: service.ts:svc\n');
+  await until(() => /listening on/.test(out), 60_000, 'the server after the fix');
+  child.kill('SIGTERM');
+  t.equal(await new Promise((r) => child.on('exit', r)), 0);
 });

@@ -121,8 +121,13 @@ export const serve: Command = {
       const { serviceFileOf } = await import('../../builder/resolve.js');
       const log = (msg: string): void => void process.stderr.write(`bento serve: ${msg}\n`);
       const bentofile = path.join(target.dir, 'bentofile.yaml');
-      const config = existsSync(bentofile) ? await readBentofile(bentofile) : { service: 'service.ts' };
-      const serviceFile = serviceFileOf(target.dir, config, target.service);
+      const serviceFile = async (): Promise<string | undefined> => {
+        try {
+          return serviceFileOf(target.dir, existsSync(bentofile) ? await readBentofile(bentofile) : { service: 'service.ts' }, target.service);
+        } catch {
+          return undefined; // a broken bentofile: the server says what is wrong with it
+        }
+      };
       return serveWithReload(target.dir, args, log, typeCheckOnStart(target.dir, serviceFile, log));
     }
     // Loaded only here: a bento's child process does not pay for the server code in this one.
