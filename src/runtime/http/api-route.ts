@@ -14,7 +14,7 @@ import type { Traffic } from '../batching/traffic.js';
 import type { RecordsToRows } from '../../pipeline/preprocess.js';
 import type { ValidateFunction } from 'ajv';
 import { answerFormat, toCsv, type AnswerFormat } from './negotiation.js';
-import { answerSerializer, jsonReady } from './json-answer.js';
+import { answerSerializer, jsonReady, listOf } from './json-answer.js';
 import { JsonColumns, Table } from './table.js';
 import { tableValidator, takesTables } from './table-validation.js';
 
@@ -195,7 +195,7 @@ export function registerApiRoute(app: FastifyInstance, o: ApiRouteOptions): void
         const outputs = await o.infer(rows, cancel, now - reply.elapsedTime, parsed);
         const csv = request.answerFormat === 'csv';
         // A postprocess's answer may hold what onnxruntime gives (typed arrays, bigints): made ready for JSON and CSV.
-        const answer = def.postprocess ? jsonReady(await def.postprocess(outputs, table ? table.toRecords() : body, ctx)) : csv ? outputs : Array.from(outputs);
+        const answer = def.postprocess ? jsonReady(await def.postprocess(outputs, table ? table.toRecords() : body, ctx)) : csv ? outputs : listOf(outputs);
         // A copy of the last rows into the monitoring window; statistics wait for a scrape.
         o.observe?.(rows, outputs, body, request.id);
         // Draining since this request came in: its connection closes after the answer.

@@ -7,6 +7,7 @@ import { BentoError } from '../../../errors.js';
 import { toTensor } from '../../../onnx/feeds.js';
 import type { ModelOutput, TensorType, TensorValue } from '../../../onnx/tensors.js';
 import type { ValueSpec } from '../../../onnx/value-types.js';
+import { listOf } from '../json-answer.js';
 import type { V2Datatype, V2InputTensor, V2OutputTensor } from './schemas.js';
 
 const TO_V2: Record<TensorType | 'float16', V2Datatype> = {
@@ -107,6 +108,5 @@ function plain(t: TensorValue): Array<number | boolean | string> {
   const d = t.data;
   if (Array.isArray(d)) return d;
   if (t.type === 'bool') return Array.from(d as Uint8Array, (v) => v !== 0);
-  if (d instanceof BigInt64Array || d instanceof BigUint64Array) return Array.from(d, Number);
-  return Array.from(d as ArrayLike<number>);
+  return listOf(d as ArrayLike<number | bigint>);
 }
