@@ -156,11 +156,21 @@ export function columnPreprocessor(model: PreprocessedModel): ColumnPreprocessor
         }
         continue;
       }
+      // A column of values of any kind: what `served` gives, without boxing a number per value. A missing
+      // value always serves the same (its fill, then the clips after it); a finite number goes through
+      // every clip in order; anything else is bad.
+      const clips = s.flatMap((step) => ('clip' in step ? [step.clip] : []));
+      const whenMissing = served(undefined, s);
       // Only rows before the first bad one found so far can change which error is reported.
       for (let r = 0; r < badRow; r++) {
         const raw = col === undefined ? undefined : col[r];
-        const v = s.length === 0 && typeof raw === 'number' && Number.isFinite(raw) ? raw : served(raw, s);
-        if (v === undefined) {
+        let v: number;
+        if (typeof raw === 'number' && Number.isFinite(raw)) {
+          v = raw;
+          for (let c = 0; c < clips.length; c++) v = clip(v, clips[c]!);
+        } else if ((raw === undefined || raw === null || Number.isNaN(raw)) && whenMissing !== undefined) {
+          v = whenMissing;
+        } else {
           badRow = r;
           badJ = j;
           break;

@@ -4,7 +4,7 @@ import type { ModelPreprocessing } from '../../src/models/model-info.js';
 import { parseCsv } from '../../src/pipeline/csv.js';
 import { inferDataset, modelNameFromFile } from '../../src/pipeline/infer.js';
 import { recordsToRows } from '../../src/pipeline/preprocess.js';
-import { recordPreprocessor } from '../../src/pipeline/rules.js';
+import { BadRowError, columnPreprocessor, recordPreprocessor } from '../../src/pipeline/rules.js';
 import { wrangle, type DatasetSpec } from '../../src/pipeline/wrangle.js';
 
 const HOUSES = ['rooms,area,street,price', '12,80,Elm,100', '3,,Oak,200', '4,60,,300', '2,NA,Other,400', '5,90,Elm,'].join('\n');
@@ -86,4 +86,53 @@ t.test('a data set from flags: features default to the other numeric columns', a
   t.throws(() => inferDataset(parseCsv('a,price\nx,1\n', 'p.csv'), 'p.csv', { target: 'price' }), { code: 'BAD_DATA', message: /p\.csv: no numeric column besides the target "price"/ });
   t.equal(modelNameFromFile('/data/Houses 2024.csv'), 'houses_2024');
   t.throws(() => modelNameFromFile('/data/___.csv'), { code: 'BAD_ARGUMENT', message: /--name/ });
+});
+
+t.test('a table preprocessed by column gives the rows, and the first error, that its records give one by one', async (t) => {
+  // Rules in both orders (a fill before and after a clip), two clips on a column, a column with no rule.
+  const pre: ModelPreprocessing = {
+    features: ['a', 'b', 'c', 'd'],
+    target: 'y',
+    rules: [{ clip: 'a', min: -5, max: 5 }, { fill_mean: 'a' }, { fill_mean: 'b' }, { clip: 'b', min: 0 }, { clip: 'c', max: 3 }, { clip: 'c', min: 1 }],
+    fill: { a: 9, b: -2 },
+  };
+  const models = [{ features: pre.features, preprocessing: pre }, { features: ['a', 'b', 'c', 'd'] }];
+  let seed = 7;
+  const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const values: unknown[] = [undefined, null, Number.NaN, Infinity, -Infinity, 'x', '3', true, {}];
+  const value = (bad: number): unknown => (rand() < bad ? values[Math.floor(rand() * values.length)] : Math.round((rand() * 20 - 10) * 100) / 100);
+  for (let trial = 0; trial < 200; trial++) {
+    const count = 1 + Math.floor(rand() * 30);
+    const bad = trial % 4 === 0 ? 0 : rand() * 0.1;
+    // Each column: all numbers (a Float64Array, as the CSV reader gives one), or values of any kind.
+    const columns = pre.features.map((): ArrayLike<unknown> => {
+      const col = Array.from({ length: count }, () => value(bad));
+      return col.every((v) => typeof v === 'number' && Number.isFinite(v)) && rand() < 0.7 ? Float64Array.from(col as number[]) : col;
+    });
+    const table = { count, column: (name: string) => columns[pre.features.indexOf(name)] };
+    for (const model of models) {
+      const toRow = recordPreprocessor(model);
+      let want: number[] | { row: number; message: string } = [];
+      for (let r = 0; r < count; r++) {
+        const record = Object.fromEntries(pre.features.map((f, j) => [f, columns[j]![r]]));
+        try {
+          (want as number[]).push(...toRow(record).map((v) => Math.fround(v)));
+        } catch (err) {
+          want = { row: r, message: (err as Error).message };
+          break;
+        }
+      }
+      let got: number[] | { row: number; message: string };
+      try {
+        got = Array.from(columnPreprocessor(model)(table));
+      } catch (err) {
+        got = { row: (err as BadRowError).row, message: (err as BadRowError).error.message };
+      }
+      if (JSON.stringify(got) !== JSON.stringify(want)) {
+        t.same(got, want, `trial ${trial}, ${model.preprocessing ? 'stored rules' : 'no rules'}: ${JSON.stringify(columns.map((c) => Array.from(c, (v) => (v === undefined ? 'undef' : v))))}`);
+        return;
+      }
+    }
+  }
+  t.pass('200 random tables, with and without stored rules, agree with their records');
 });
