@@ -127,6 +127,18 @@ export class BadRowError extends Error {
 export function columnPreprocessor(model: PreprocessedModel): ColumnPreprocessor {
   const { features, steps } = servingSteps(model);
   const width = features.length;
+  // Per column, once per model: its clips in order (one clip, the usual case, also as two bounds for
+  // locals), and what a missing value serves (its fill, then the clips after it; undefined: it is bad).
+  const columns = steps.map((s) => {
+    const clips = s.flatMap((step) => ('clip' in step ? [step.clip] : []));
+    return {
+      clips,
+      lo: clips.length === 1 ? (clips[0]!.min ?? -Infinity) : -Infinity,
+      hi: clips.length === 1 ? (clips[0]!.max ?? Infinity) : Infinity,
+      more: clips.length > 1 ? clips : [],
+      whenMissing: served(undefined, s),
+    };
+  });
   return (table) => {
     const n = table.count;
     const data = new Float32Array(n * width);
@@ -134,14 +146,9 @@ export function columnPreprocessor(model: PreprocessedModel): ColumnPreprocessor
     let badJ = -1;
     for (let j = 0; j < width; j++) {
       const col = table.column(features[j]!);
-      const s = steps[j]!;
+      const { clips, lo, hi, more, whenMissing } = columns[j]!;
       // A column of numbers (no value missing, so fills do nothing): checked for finiteness and clipped.
       if (col instanceof Float64Array) {
-        const clips = s.flatMap((step) => ('clip' in step ? [step.clip] : []));
-        // One clip (the usual case) as two bounds in locals.
-        const lo = clips.length === 1 ? (clips[0]!.min ?? -Infinity) : -Infinity;
-        const hi = clips.length === 1 ? (clips[0]!.max ?? Infinity) : Infinity;
-        const more = clips.length > 1 ? clips : [];
         for (let r = 0; r < badRow; r++) {
           let v = col[r]!;
           if (!Number.isFinite(v)) {
@@ -157,10 +164,7 @@ export function columnPreprocessor(model: PreprocessedModel): ColumnPreprocessor
         continue;
       }
       // A column of values of any kind: what `served` gives, without boxing a number per value. A missing
-      // value always serves the same (its fill, then the clips after it); a finite number goes through
-      // every clip in order; anything else is bad.
-      const clips = s.flatMap((step) => ('clip' in step ? [step.clip] : []));
-      const whenMissing = served(undefined, s);
+      // value always serves the same; a finite number goes through every clip in order; anything else is bad.
       // Only rows before the first bad one found so far can change which error is reported.
       for (let r = 0; r < badRow; r++) {
         const raw = col === undefined ? undefined : col[r];
