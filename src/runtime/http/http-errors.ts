@@ -29,6 +29,13 @@ export const ERROR_SCHEMA = {
   },
 } as const;
 
+/** The 413 for a body over `limit` bytes (its own size when known), naming the setting the limit comes from. */
+export function payloadTooLarge(limit: number | undefined, length?: number): BentoError {
+  const size = length !== undefined ? ` (${length} bytes)` : '';
+  const bound = limit ? ` (${limit} bytes: the service's traffic.max_request_size)` : '';
+  return new BentoError('PAYLOAD_TOO_LARGE', `the request body${size} is larger than this server accepts${bound}`);
+}
+
 /** Maps any thrown value to a BentoError a client may see. */
 export function toBentoError(err: unknown, request?: FastifyRequest): BentoError {
   if (isBentoError(err)) return err;
@@ -46,10 +53,7 @@ export function toBentoError(err: unknown, request?: FastifyRequest): BentoError
     const accepted = body?.content ? Object.keys(body.content) : ['application/json'];
     return new BentoError(code, `unsupported content type ${type ? `"${type}"` : '(none)'}: send ${accepted.join(' or ')}`);
   }
-  if (code === 'PAYLOAD_TOO_LARGE') {
-    const limit = request?.routeOptions?.bodyLimit;
-    return new BentoError(code, `the request body is larger than this server accepts${limit ? ` (${limit} bytes: the service's traffic.max_request_size)` : ''}`);
-  }
+  if (code === 'PAYLOAD_TOO_LARGE') return payloadTooLarge(request?.routeOptions?.bodyLimit);
   if (code === 'BAD_REQUEST' || (err instanceof SyntaxError && e.statusCode === 400)) {
     return new BentoError('BAD_REQUEST', `the request body is not valid JSON: ${e.message ?? ''}`.trim());
   }

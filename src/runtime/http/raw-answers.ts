@@ -7,6 +7,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { BentoError } from '../../errors.js';
+import { payloadTooLarge } from './http-errors.js';
 import type { ServiceMetrics } from './metrics.js';
 import { UNKNOWN_ENDPOINT } from './metrics.js';
 import { requestId } from './request-id.js';
@@ -107,7 +108,7 @@ export function installExpectHandling(server: Server, o: RawAnswersOptions): voi
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     const length = Number(req.headers['content-length']);
     if (Number.isFinite(length) && length > o.bodyLimit) {
-      send(o, req, res, new BentoError('PAYLOAD_TOO_LARGE', `the request body (${length} bytes) is larger than this server accepts (${o.bodyLimit} bytes: the service's traffic.max_request_size)`));
+      send(o, req, res, payloadTooLarge(o.bodyLimit, length));
       return;
     }
     res.writeContinue();
