@@ -19,7 +19,7 @@ import path from 'node:path';
 import { readFileSync, rmSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { svc } from '../service.js';
-import { makeBento, spawnServer, stopServer, waitForStatus } from '../test/kit/bento.js';
+import { makeBento, setApiSettings, spawnServer, stopServer, waitForStatus } from '../test/kit/bento.js';
 import { preprocessed, randomForest, randomRecords } from '../test/kit/model.js';
 import { recordsToRows } from '../src/pipeline/preprocess.js';
 import { readModelInfo } from '../src/models/model-yaml.js';
@@ -31,7 +31,7 @@ import { tableValidator } from '../src/runtime/http/table-validation.js';
 import { compileSchema, createAjv } from '../src/runtime/http/validation.js';
 import { DEFAULT_MAX_REQUEST_SIZE } from '../src/sdk/settings.js';
 import { Pool } from 'undici';
-import { pinned, pinSelf, setApiSettings } from './serve-load.js';
+import { pinned, pinSelf } from './serve-load.js';
 
 const N = 10_000;
 const RUNS = 8;

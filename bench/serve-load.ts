@@ -4,13 +4,11 @@
  * servers are pinned to the first.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Pool } from 'undici';
-import YAML from 'yaml';
-import type { BentoInfo } from '../src/bento/bento-info.js';
 
 // autocannon ships no types; the part used here.
 interface AutocannonResult {
@@ -36,17 +34,6 @@ export function pinned(core: number, command: string, args: string[]): [string, 
  */
 export function unpinned(command: string, args: string[]): [string, string[]] {
   return HAS_TASKSET ? ['taskset', ['-c', `0-${os.cpus().length - 1}`, command, ...args]] : [command, args];
-}
-
-/**
- * Sets API `api`'s settings (max_batch_size, max_latency_ms…) in the bento.yaml of the bento in `dir`: the
- * server reads them over the code's, as someone deploying a bento tunes it without a rebuild.
- */
-export function setApiSettings(dir: string, api: string, settings: Record<string, unknown>): void {
-  const file = path.join(dir, 'bento.yaml');
-  const info = YAML.parse(readFileSync(file, 'utf8')) as BentoInfo;
-  info.apis = info.apis.map((a) => (a.name === api ? { ...a, ...settings } : a));
-  writeFileSync(file, YAML.stringify(info));
 }
 
 /** Pins this process (the load generator) to `core`. */

@@ -21,10 +21,10 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { freePort } from '../test/kit/ports.js';
-import { makeBento, PROJECT, spawnServer, waitForStatus, type Served } from '../test/kit/bento.js';
+import { makeBento, PROJECT, setApiSettings, spawnServer, waitForStatus, type Served } from '../test/kit/bento.js';
 import { preprocessed, randomForest, randomRecords } from '../test/kit/model.js';
 import { svc } from '../test/kit/service.js';
-import { atRate, setApiSettings, HAS_TASKSET, HAS_WRK, maxThroughput, peakRssMB, percentile, pinned, pinSelf, rssMB, slowClients, unpinned } from './serve-load.js';
+import { atRate, HAS_TASKSET, HAS_WRK, maxThroughput, peakRssMB, percentile, pinned, pinSelf, rssMB, slowClients, unpinned } from './serve-load.js';
 
 const fmt = (x: number, d = 0): string => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

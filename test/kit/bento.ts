@@ -5,10 +5,11 @@
  * bentofile is skipped: the service and its model are given.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
 import { BENTO_INFO_FILE, type BentoInfo } from '../../src/bento/bento-info.js';
 import { bentoInfoCodec } from '../../src/bento/bento-yaml.js';
 import { applyPlan } from '../../src/builder/apply.js';
@@ -168,4 +169,16 @@ export function peakRssMB(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Sets API `api`'s settings (max_batch_size, max_latency_ms…) in the bento.yaml of the bento in `dir`, as
+ * written (not checked: a test may write a bad value): the server reads them over the code's, as someone
+ * deploying a bento tunes it without a rebuild.
+ */
+export function setApiSettings(dir: string, api: string, settings: Record<string, unknown>): void {
+  const file = path.join(dir, BENTO_INFO_FILE);
+  const info = YAML.parse(readFileSync(file, 'utf8')) as BentoInfo;
+  info.apis = info.apis.map((a) => (a.name === api ? { ...a, ...settings } : a));
+  writeFileSync(file, YAML.stringify(info));
 }

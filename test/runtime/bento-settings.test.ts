@@ -5,10 +5,9 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
 import type { BentoInfo } from '../../src/bento/bento-info.js';
 import { applyBentoSettings } from '../../src/runtime/load-bento.js';
-import { makeBento, spawnServer, stopServer, waitForStatus } from '../kit/bento.js';
+import { makeBento, setApiSettings, spawnServer, stopServer, waitForStatus } from '../kit/bento.js';
 import { alone, sample } from '../kit/http.js';
 import { expected, matches, randomRecords } from '../kit/model.js';
 import { svc } from '../kit/service.js';
@@ -48,9 +47,7 @@ const original = readFileSync(yamlFile, 'utf8');
 
 /** Rewrites the bento's bento.yaml with `predict`'s settings changed (restored after the test). */
 function setPredict(t: { teardown(fn: () => void): void }, settings: Record<string, unknown>): void {
-  const info = YAML.parse(original) as BentoInfo;
-  info.apis = info.apis.map((a) => (a.name === 'predict' ? { ...a, ...settings } : a));
-  writeFileSync(yamlFile, YAML.stringify(info));
+  setApiSettings(bento.dir, 'predict', settings);
   t.teardown(() => writeFileSync(yamlFile, original));
 }
 
