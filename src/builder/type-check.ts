@@ -8,7 +8,6 @@
  * node_modules, nor in a framework checkout the service imports by path). TypeScript is the project's own
  * (`typescript` as the project resolves it), else the one this package was installed with.
  */
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as TS from 'typescript';
@@ -73,7 +72,7 @@ export function typeCheck(projectDir: string, serviceFile: string): TypeCheck {
   // The project's tsconfig.json, if it is the project's (one found above the project is someone else's).
   const configFile = ts.findConfigFile(path.dirname(serviceFile), ts.sys.fileExists);
   let options = defaultOptions(ts);
-  if (configFile && inProject(projectDir, configFile) && existsSync(configFile)) {
+  if (configFile && inProject(projectDir, configFile)) {
     // A problem of the tsconfig itself is told in the tsconfig, wherever the diagnostic says it is.
     const configProblem = (d: TS.Diagnostic): TypeProblem => place(d) ?? { file: configFile, line: 0, column: 0, code: `TS${d.code}`, message: ts.flattenDiagnosticMessageText(d.messageText, '\n') };
     const parsed = ts.getParsedCommandLineOfConfigFile(configFile, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => void problems.push(configProblem(d)) });
