@@ -111,6 +111,9 @@ export function parseBentofile(text: string, label = 'bentofile.yaml'): Bentofil
   return validateBentofile(doc.toJS(), label);
 }
 
+/** What a project without a bentofile.yaml serves: `service.ts`'s `svc` (as `bento serve .` reads one). */
+export const NO_BENTOFILE: Readonly<BentofileConfig> = Object.freeze({ service: 'service.ts:svc' });
+
 /** Reads and validates a bentofile from disk. */
 export async function readBentofile(file: string): Promise<BentofileConfig> {
   let text: string;

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { displayPath, readBentofile, type BentofileConfig } from '../builder/bentofile.js';
+import { displayPath, NO_BENTOFILE, readBentofile, type BentofileConfig } from '../builder/bentofile.js';
 import { resolveBuild } from '../builder/resolve.js';
 import type { ServiceDefinition } from '../sdk/index.js';
 import type { ModelInfo } from '../models/model-info.js';
@@ -25,7 +25,7 @@ type ProjectModels = Record<string, { info: ModelInfo; onnxPath: string }>;
 export async function loadProject(projectDir: string, service?: string): Promise<{ svc: ServiceDefinition; models: ProjectModels }> {
   const file = path.join(projectDir, 'bentofile.yaml');
   const hasBentofile = existsSync(file);
-  const config: BentofileConfig = hasBentofile ? await readBentofile(file) : { service: 'service.ts:svc' };
+  const config: BentofileConfig = hasBentofile ? await readBentofile(file) : NO_BENTOFILE;
   const resolved = await resolveBuild({
     projectDir,
     config,

@@ -117,13 +117,13 @@ export const serve: Command = {
       const args = [...process.execArgv, cli, 'serve', what, ...childFlags(values)];
       const { serveWithReload } = await import('../reload.js');
       const { typeCheckOnStart } = await import('../reload-type-check.js');
-      const { readBentofile } = await import('../../builder/bentofile.js');
+      const { NO_BENTOFILE, readBentofile } = await import('../../builder/bentofile.js');
       const { serviceFileOf } = await import('../../builder/resolve.js');
       const log = (msg: string): void => void process.stderr.write(`bento serve: ${msg}\n`);
       const bentofile = path.join(target.dir, 'bentofile.yaml');
       const serviceFile = async (): Promise<string | undefined> => {
         try {
-          return serviceFileOf(target.dir, existsSync(bentofile) ? await readBentofile(bentofile) : { service: 'service.ts' }, target.service);
+          return serviceFileOf(target.dir, existsSync(bentofile) ? await readBentofile(bentofile) : NO_BENTOFILE, target.service);
         } catch {
           return undefined; // a broken bentofile: the server says what is wrong with it
         }
