@@ -52,14 +52,21 @@ export interface BatcherOptions<In = Rows, Out = Float32Array> {
   codec?: BatchCodec<In, Out>;
 }
 
-/** A request the batcher refused or dropped because it could not be answered within its budget. */
+/**
+ * A request the batcher refused or dropped because it could not be answered within its budget. It has no
+ * stack trace: it is an answer, never a bug to trace, and under overload it is made a thousand times a
+ * second (made 16 awaits deep: 4.9 µs with a stack, 1.2 µs without; bench/shed.ts).
+ */
 export class ShedError extends BentoError {
-  constructor(
-    message: string,
-    /** Whole seconds after which a retry has a chance (≥ 1), for a Retry-After header. */
-    readonly retryAfterSeconds: number,
-  ) {
+  /** Whole seconds after which a retry has a chance (≥ 1), for a Retry-After header. */
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super('OVERLOADED', message);
+    Error.stackTraceLimit = limit;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
