@@ -14,6 +14,16 @@ export function triggersReload(file: string): boolean {
   return WATCHED.test(file) && !IGNORED.test(file);
 }
 
+/** What the reloader says when the system will not watch one more folder (`dir` relative to the project). */
+export function watchLimitMessage(dir: string, code: string): string {
+  const where = dir === '' ? 'the project folder' : `${dir}/`;
+  const limit =
+    code === 'ENOSPC'
+      ? "the system's limit of file watches is reached (raise it: sysctl fs.inotify.max_user_watches=524288)"
+      : "the process's limit of open files is reached (raise it: ulimit -n)";
+  return `warning: not watching ${where} (nor, perhaps, other folders): ${limit}; changes there will not restart the server`;
+}
+
 /**
  * Runs `node childArgs…` and restarts it on changes under `projectDir`; resolves with the last child's
  * exit code once SIGINT/SIGTERM stop it. `started` is called after each start (the first included).
@@ -58,11 +68,16 @@ export function serveWithReload(projectDir: string, childArgs: string[], log: (m
       child.kill('SIGTERM');
     };
     // Folders, not files: a file's watch is lost when a save renames a new file over it (sed -i, editors).
-    watcher = watchTree(projectDir, (dir) => IGNORED.test(dir), (file) => {
-      if (stopping || !triggersReload(file)) return;
-      clearTimeout(timer);
-      timer = setTimeout(restart, 150);
-    });
+    watcher = watchTree(
+      projectDir,
+      (dir) => IGNORED.test(dir),
+      (file) => {
+        if (stopping || !triggersReload(file)) return;
+        clearTimeout(timer);
+        timer = setTimeout(restart, 150);
+      },
+      { onLimit: (dir, code) => log(watchLimitMessage(dir, code)) },
+    );
 
     const stop = (signal: NodeJS.Signals) => (): void => {
       stopping = true;

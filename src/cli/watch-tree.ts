@@ -11,6 +11,19 @@ export interface TreeWatcher {
   close(): void;
 }
 
+export interface WatchTreeOptions {
+  /**
+   * Called once, the first time a folder cannot be watched because the system has no watch left to give
+   * (ENOSPC: Linux's fs.inotify.max_user_watches; EMFILE: open files), with that folder: changes in it
+   * (and in any other folder refused later) go unseen.
+   */
+  onLimit?(rel: string, code: string): void;
+  /** fs.watch, replaceable in tests (a system out of watches cannot be arranged on demand). */
+  watch?: typeof watch;
+}
+
+const LIMITS = new Set(['ENOSPC', 'EMFILE']);
+
 /**
  * Calls `onChange(rel)` (a POSIX path relative to `root`) for each file event under `root`; folders for
  * which `skip(rel)` holds are not walked. Folders created (or renamed in) later are watched from then on,
@@ -19,9 +32,11 @@ export interface TreeWatcher {
  * @example
  *   const w = watchTree('/work/app', (rel) => rel === 'node_modules', (rel) => console.log('changed', rel));
  */
-export function watchTree(root: string, skip: (rel: string) => boolean, onChange: (rel: string) => void): TreeWatcher {
+export function watchTree(root: string, skip: (rel: string) => boolean, onChange: (rel: string) => void, opts: WatchTreeOptions = {}): TreeWatcher {
   const watchers = new Map<string, FSWatcher>();
+  const watchFolder = opts.watch ?? watch;
   let closed = false;
+  let limited = false;
   const abs = (rel: string): string => path.join(root, ...rel.split('/').filter(Boolean));
   const join = (dir: string, name: string): string => (dir ? `${dir}/${name}` : name);
 
@@ -47,9 +62,14 @@ export function watchTree(root: string, skip: (rel: string) => boolean, onChange
     if (closed || watchers.has(dir)) return;
     let w: FSWatcher;
     try {
-      w = watch(abs(dir), (_event, name) => name && onEvent(join(dir, String(name).split(path.sep).join('/'))));
-    } catch {
-      return; // gone already, or unreadable: nothing to watch
+      w = watchFolder(abs(dir), (_event, name) => name && onEvent(join(dir, String(name).split(path.sep).join('/'))));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (LIMITS.has(code) && !limited) {
+        limited = true;
+        opts.onLimit?.(dir, code);
+      }
+      return; // gone already, unreadable, or no watch left: nothing to watch
     }
     w.on('error', () => unwatch(dir));
     watchers.set(dir, w);
