@@ -4,7 +4,7 @@ import t, { type Test } from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PROJECT, spawnServer, stopServer, type Served } from '../kit/bento.js';
+import { PROJECT, spawnServer, stopServer, waitForStatus, type Served } from '../kit/bento.js';
 import { randomForest, writeModel } from '../kit/model.js';
 import { tempDir } from '../kit/project.js';
 
@@ -21,13 +21,13 @@ async function nextServer(s: Served, seen: Set<number>): Promise<number> {
 }
 
 /** `bento serve . --reload` on a new project whose service.ts is `service`; `seen` holds the first server's pid. */
-async function reloading(t: Test, service: string): Promise<{ s: Served; file: string; seen: Set<number> }> {
+async function reloading(t: Test, service: string, flags: string[] = []): Promise<{ s: Served; file: string; seen: Set<number> }> {
   const project = await tempDir(t, 'bento-reload-');
   writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'p', private: true, type: 'module' }));
   const file = path.join(project, 'service.ts');
   writeFileSync(file, service);
   writeModel(path.join(project, 'models'), randomForest(4, 3, 2), { version: 'reload00000001' });
-  const s = await spawnServer(process.execPath, [CLI, 'serve', '.', '--reload', '--port', '0', '--host', '127.0.0.1'], { BENTO_HOME: project }, project);
+  const s = await spawnServer(process.execPath, [CLI, 'serve', '.', '--reload', ...flags, '--port', '0', '--host', '127.0.0.1'], { BENTO_HOME: project }, project);
   t.teardown(() => {
     // SIGTERM first: the reloader stops its server before it exits (SIGKILL would orphan it).
     if (s.child.exitCode === null) s.child.kill('SIGTERM');
@@ -85,6 +85,24 @@ t.test('type errors are shown after each start, the server runs anyway, and thei
   t.equal(s.stderr().match(/type error TS/g)!.length, 1, 'the errors were shown once, for the start that had them');
   s.child.kill('SIGTERM');
   t.equal((await s.exited).code, 0);
+});
+
+t.test('--no-type-check: the same type error is not checked for, at the start nor after a restart', { timeout: 120_000 }, async (t) => {
+  const { s, file, seen } = await reloading(t, `${SERVICE}export const limit: number = '10';\n`, ['--no-type-check']);
+  await waitForStatus(`${s.url}/readyz`); // the server runs, type error and all
+  writeFileSync(file, `// an edit\n${SERVICE}export const limit: number = '10';\n`);
+  await nextServer(s, seen);
+  // The check above shows this error within seconds of a start; give it well over that.
+  await new Promise((r) => setTimeout(r, 8_000));
+  t.notMatch(s.stderr(), /type error|no type errors/, 'no check ran');
+  s.child.kill('SIGTERM');
+  t.equal((await s.exited).code, 0);
+});
+
+t.test('--no-type-check without --reload is refused with one line', async (t) => {
+  const r = spawnSync(process.execPath, [CLI, 'serve', '.', '--no-type-check'], { cwd: PROJECT, encoding: 'utf8' });
+  t.equal(r.status, 1);
+  t.equal(r.stderr, 'BAD_ARGUMENT: --no-type-check applies with --reload only (without it, types are not checked)\n');
 });
 
 t.test('a broken bentofile at the start is reported by the server, and the reloader waits for the fix', { timeout: 120_000 }, async (t) => {

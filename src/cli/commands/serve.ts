@@ -71,11 +71,11 @@ function childFlags(values: Record<string, unknown>): string[] {
 
 export const serve: Command = {
   summary: 'serve a bento (by tag or folder), a project (default: the one you are in) or one service file of it over HTTP',
-  usage: 'serve [TAG | DIR | FILE[:EXPORT] | .] [--production] [--port P] [--host H] [--workers N] [--reload]',
+  usage: 'serve [TAG | DIR | FILE[:EXPORT] | .] [--production] [--port P] [--host H] [--workers N] [--reload [--no-type-check]]',
   help: [
     'A bento tag or folder runs as `node <bento>/src/service.cjs` (what its image runs); a project folder',
     'is served straight from its sources with its models from the model store (development; --reload',
-    'restarts on source changes). FILE[:EXPORT] (e.g. service.ts:svc, or service:svc as BentoML writes it)',
+    'restarts on source changes, and checks the service\'s types after each start unless --no-type-check). FILE[:EXPORT] (e.g. service.ts:svc, or service:svc as BentoML writes it)',
     'serves that export of a file of the project (FILE alone: the one service it exports); without an',
     'argument, the project the current folder is in. The port is --port, else BENTOML_PORT, else PORT, else 3000.',
     '--production runs N worker processes sharing the port (default: the CPU count) with JSON logs;',
@@ -89,6 +89,7 @@ export const serve: Command = {
     host: { type: 'string', arg: 'H', description: 'address to listen on (default 0.0.0.0)' },
     workers: { type: 'string', arg: 'N', description: 'workers with --production (default: the CPU count)' },
     reload: { type: 'boolean', description: 'restart when a source file changes (project folders only)' },
+    'no-type-check': { type: 'boolean', description: 'with --reload: do not check the service\'s types after each start' },
   },
   positionals: { min: 0, max: 1 },
   async run({ values, positionals }) {
@@ -99,6 +100,9 @@ export const serve: Command = {
       production: values.production === true,
       reload: values.reload === true,
     });
+    if (values['no-type-check'] === true && !flags.reload) {
+      throw new BentoError('BAD_ARGUMENT', '--no-type-check applies with --reload only (without it, types are not checked)');
+    }
     const here = process.cwd();
     const isProject = existsSync(path.join(here, 'bentofile.yaml')) || existsSync(path.join(here, 'service.ts'));
     const target = await resolveTarget(positionals[0] ?? (isProject ? '.' : projectRoot()));
@@ -128,7 +132,8 @@ export const serve: Command = {
           return undefined; // a broken bentofile: the server says what is wrong with it
         }
       };
-      return serveWithReload(target.dir, args, log, typeCheckOnStart(target.dir, serviceFile, log));
+      const check = values['no-type-check'] === true ? undefined : typeCheckOnStart(target.dir, serviceFile, log);
+      return serveWithReload(target.dir, args, log, check);
     }
     // Loaded only here: a bento's child process does not pay for the server code in this one.
     const { serveProject } = await import('../serve-project.js');
