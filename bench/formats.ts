@@ -158,7 +158,12 @@ export async function run(): Promise<void> {
         pinSelf(1);
         raws.wall.push((N * 1000) / raw.wall);
         raws.cpu.push((N * 1000) / raw.cpu);
-        for (const [i, k] of kinds.entries()) {
+        // Each server has idled while the others ran: one untimed request first, and the order turns each
+        // round, so that no kind is always the one measured right after the baseline.
+        for (let j = 0; j < kinds.length; j++) {
+          const i = (j + round) % kinds.length;
+          const k = kinds[i]!;
+          await request(k);
           const t = await timeAsync(() => request(k), RUNS, () => cpuMsOf(k.pid));
           wall[i]!.rate.push((N * 1000) / t.wall);
           wall[i]!.ratio.push(raw.wall / t.wall);
