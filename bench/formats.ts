@@ -13,7 +13,9 @@
  * First, where the time of one request goes, in-process: parsing, validation, preprocessing, the model.
  * Both wall-clock rates and CPU-time rates are printed (the server worker's utime+stime from /proc against
  * this process's CPU time around session.run): on a machine shared with other work, wall time measures the
- * neighbours as much as the server, CPU time much less so.
+ * neighbours as much as the server, CPU time much less so. Last, inside each bento server, the model's calls
+ * (the server's own inference_duration_seconds, read from /metrics around each round) against the whole
+ * request: how much of the gap is the model called in pieces, and how much is everything else.
  */
 import path from 'node:path';
 import { readFileSync, rmSync } from 'node:fs';
@@ -145,6 +147,15 @@ export async function run(): Promise<void> {
         const answer = await r.body.text();
         if (r.statusCode !== 200) throw new Error(`a ${fmt(N)}-row request answered ${r.statusCode}: ${answer.slice(0, 200)}`);
       };
+      // The model's own time inside a bento server, from its inference_duration_seconds (sum over the calls).
+      const modelSeconds = async (k: (typeof kinds)[number]): Promise<number> => {
+        const r = await k.pool.request({ path: '/metrics', method: 'GET' });
+        const text = await r.body.text();
+        return text.split('\n').filter((l) => /^\S*inference_duration_seconds_sum[{ ]/.test(l)).reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+      };
+      const inBento = (k: (typeof kinds)[number]): boolean => k.pool !== floorPool;
+      const modelMs = kinds.map((): number[] => []);
+      const requestMs = kinds.map((): number[] => []);
       for (const k of kinds) for (let i = 0; i < 2; i++) await request(k);
       type Figures = { rate: number[]; ratio: number[] };
       const wall = kinds.map((): Figures => ({ rate: [], ratio: [] }));
@@ -164,7 +175,10 @@ export async function run(): Promise<void> {
           const i = (j + round) % kinds.length;
           const k = kinds[i]!;
           await request(k);
+          const m0 = inBento(k) ? await modelSeconds(k) : 0;
           const t = await timeAsync(() => request(k), RUNS, () => cpuMsOf(k.pid));
+          if (inBento(k)) modelMs[i]!.push((((await modelSeconds(k)) - m0) * 1000) / RUNS);
+          requestMs[i]!.push(t.wall);
           wall[i]!.rate.push((N * 1000) / t.wall);
           wall[i]!.ratio.push(raw.wall / t.wall);
           cpu[i]!.rate.push((N * 1000) / t.cpu);
@@ -179,6 +193,15 @@ export async function run(): Promise<void> {
           const bar = k.label === 'POST /predict, CSV' ? `bar ≥ 0.8: ${r >= 0.8 ? 'PASS' : 'FAIL'}; ` : '';
           line(`${k.label}, ${what}`, `${fmt(median(figures[i]!.rate))} rows/s, ratio ${fmt(r, 2)}`, `${bar}rounds ${figures[i]!.ratio.map((v) => fmt(v, 2)).join(', ')}`);
         }
+      }
+      // Where a request's time goes in the server: the model's calls against the whole request (wall).
+      console.log(`\ninside the bento servers: the model's calls (their inference_duration_seconds) of one request, ms (medians)`);
+      line('onnxruntime in-process, one 10 000-row run', fmt((N * 1000) / median(raws.wall), 1));
+      for (const [i, k] of kinds.entries()) {
+        if (!inBento(k)) continue;
+        const model = median(modelMs[i]!);
+        const whole = median(requestMs[i]!);
+        line(k.label, `model ${fmt(model, 1)} of ${fmt(whole, 1)}; the rest ${fmt(whole - model, 1)}`);
       }
       await pool.close();
       await floorPool.close();
