@@ -155,7 +155,6 @@ export async function run(): Promise<void> {
       };
       const inBento = (k: (typeof kinds)[number]): boolean => k.pool !== floorPool;
       const modelMs = kinds.map((): number[] => []);
-      const requestMs = kinds.map((): number[] => []);
       for (const k of kinds) for (let i = 0; i < 2; i++) await request(k);
       type Figures = { rate: number[]; ratio: number[] };
       const wall = kinds.map((): Figures => ({ rate: [], ratio: [] }));
@@ -178,7 +177,6 @@ export async function run(): Promise<void> {
           const m0 = inBento(k) ? await modelSeconds(k) : 0;
           const t = await timeAsync(() => request(k), RUNS, () => cpuMsOf(k.pid));
           if (inBento(k)) modelMs[i]!.push((((await modelSeconds(k)) - m0) * 1000) / RUNS);
-          requestMs[i]!.push(t.wall);
           wall[i]!.rate.push((N * 1000) / t.wall);
           wall[i]!.ratio.push(raw.wall / t.wall);
           cpu[i]!.rate.push((N * 1000) / t.cpu);
@@ -200,7 +198,7 @@ export async function run(): Promise<void> {
       for (const [i, k] of kinds.entries()) {
         if (!inBento(k)) continue;
         const model = median(modelMs[i]!);
-        const whole = median(requestMs[i]!);
+        const whole = (N * 1000) / median(wall[i]!.rate);
         line(k.label, `model ${fmt(model, 1)} of ${fmt(whole, 1)}; the rest ${fmt(whole - model, 1)}`);
       }
       await pool.close();
