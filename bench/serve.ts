@@ -4,7 +4,8 @@
  * (`--production --workers 1`) and the load generator to core 1:
  *   1. single-record POST /predict vs a bare Fastify route echoing the same small JSON body, 32 connections
  *      (bar: ≥ 0.85);
- *   2. one 10 000-record request end to end, rows/s, vs onnxruntime's own rows/s in-process (bar: ≥ 0.5);
+ *   2. one 10 000-record request end to end (an undici pool, the body as bytes), rows/s, vs onnxruntime's own
+ *      rows/s in-process on the server's core, in alternating rounds (bar: ≥ 0.5);
  *   3. cold start: `bento serve <bento>` until /readyz answers 200 (bar: < 1 s);
  *   4. 3× the sustainable load for 20 s: 5xx other than 503, p99 of the answered requests
  *      (bar: ≤ max_latency_ms + 50 ms), and the worker's memory before and after;
@@ -20,6 +21,7 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { Pool } from 'undici';
 import { freePort } from '../test/kit/ports.js';
 import { makeBento, PROJECT, setApiSettings, spawnServer, waitForStatus, type Served } from '../test/kit/bento.js';
 import { preprocessed, randomForest, randomRecords } from '../test/kit/model.js';
@@ -105,16 +107,18 @@ export async function run(): Promise<void> {
     // 2. a 10 000-record request end to end against onnxruntime alone
     if (PARTS.has('bulk')) {
     const records = randomRecords(10_000, 9);
-    const big = JSON.stringify(records);
-    const runs = 10;
-    await fetch(predictUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big }).then((r) => r.arrayBuffer());
-    let t0 = performance.now();
-    for (let i = 0; i < runs; i++) {
-      const r = await fetch(predictUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
-      if (r.status !== 200) throw new Error(`10 000-record request answered ${r.status}`);
-      await r.arrayBuffer();
-    }
-    const e2e = (runs * 10_000) / ((performance.now() - t0) / 1000);
+    // The body as bytes, encoded once, as a client posting a file or a serialised frame sends it: encoding a
+    // 1.9 MB string to UTF-8 on every request is the client's work, not the server's (as bench/formats.ts).
+    const big = Buffer.from(JSON.stringify(records));
+    const runs = 8;
+    const rounds = 3;
+    // A keep-alive undici pool, as bento-ts/client uses (fetch's own overhead on a 1.9 MB body is the client's).
+    const pool = new Pool(s.url, { connections: 1 });
+    const post = async (): Promise<void> => {
+      const r = await pool.request({ path: '/predict', method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+      const answer = await r.body.text();
+      if (r.statusCode !== 200) throw new Error(`10 000-record request answered ${r.statusCode}: ${answer.slice(0, 200)}`);
+    };
     const session = await ort.InferenceSession.create(path.join(bento.dir, 'models', 'activities_regressor', 'testversion0001', 'model.onnx'), {
       intraOpNumThreads: 1,
       interOpNumThreads: 1,
@@ -122,14 +126,30 @@ export async function run(): Promise<void> {
     const x = Float32Array.from(records.flatMap(preprocessed));
     const feeds = { [session.inputNames[0]!]: new ort.Tensor('float32', x, [10_000, 5]) };
     await session.run(feeds);
-    t0 = performance.now();
-    for (let i = 0; i < runs; i++) await session.run(feeds);
-    const raw = (runs * 10_000) / ((performance.now() - t0) / 1000);
-    const r2 = e2e / raw;
+    await post();
+    // Alternating rounds; onnxruntime in this process moves onto the server's core for its runs: the two
+    // cores of these VMs differ (core 0 ran it 2–3 % slower than core 1 one day, 20 % another).
+    const rates = { raw: [] as number[], e2e: [] as number[], ratio: [] as number[] };
+    for (let round = 0; round < rounds; round++) {
+      pinSelf(0);
+      let t0 = performance.now();
+      for (let i = 0; i < runs; i++) await session.run(feeds);
+      const raw = (runs * 10_000) / ((performance.now() - t0) / 1000);
+      pinSelf(1);
+      t0 = performance.now();
+      for (let i = 0; i < runs; i++) await post();
+      const e2e = (runs * 10_000) / ((performance.now() - t0) / 1000);
+      rates.raw.push(raw);
+      rates.e2e.push(e2e);
+      rates.ratio.push(e2e / raw);
+    }
+    const mid = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    await pool.close();
+    const r2 = mid(rates.ratio);
     console.log('\n2. one 10 000-record request');
-    line('onnxruntime in-process (baseline)', `${fmt(raw)} rows/s`);
-    line('POST /predict end to end (HTTP, JSON, validation)', `${fmt(e2e)} rows/s`);
-    line('ratio', fmt(r2, 2), `bar ≥ 0.5: ${verdict(r2 >= 0.5)}`);
+    line('onnxruntime in-process on the server\'s core (baseline)', `${fmt(mid(rates.raw))} rows/s`);
+    line('POST /predict end to end (HTTP, JSON, validation)', `${fmt(mid(rates.e2e))} rows/s`);
+    line('ratio (median of rounds)', fmt(r2, 2), `rounds ${rates.ratio.map((v) => fmt(v, 2)).join(', ')}; bar ≥ 0.5: ${verdict(r2 >= 0.5)}`);
     }
 
     // 4. 3× the sustainable load for 20 s (requests of 250 records: a rate a single-core client can offer)
