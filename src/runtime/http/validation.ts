@@ -23,7 +23,10 @@ export interface Validators {
 
 export function createAjv(): Validators {
   const make = (allErrors: boolean): Ajv2020 => {
-    const ajv = new Ajv2020({ allErrors, strict: false, coerceTypes: false, useDefaults: false, allowUnionTypes: true });
+    // The all-errors instance compiles only item schemas of schemas the first one has already checked against
+    // JSON Schema's meta-schema (compileSchema): checking them again compiled the meta-schema a second time,
+    // ~30 ms of every start.
+    const ajv = new Ajv2020({ allErrors, validateSchema: !allErrors, strict: false, coerceTypes: false, useDefaults: false, allowUnionTypes: true });
     addFormats(ajv);
     return ajv;
   };
