@@ -18,6 +18,7 @@ import { DEFAULT_BASE_IMAGE } from '../bento/bento-info.js';
 import type { BentofileConfig } from './bentofile.js';
 import { assertInsideProject } from './inside.js';
 import { serviceLoadError } from './load-error.js';
+import { registerTypeScript } from './typescript-loader.js';
 
 /** Sources copied into the bento's src/ when the bentofile says nothing. */
 const DEFAULT_INCLUDE = ['**/*.ts', '**/*.mts', '**/*.js', '**/*.mjs', '**/*.json', '**/*.yaml', '**/*.yml', '*.md'];
@@ -83,6 +84,7 @@ export function serviceFileOf(projectDir: string, config: Pick<BentofileConfig, 
  */
 async function loadService(projectDir: string, file: string, exportName: string | undefined, where: string): Promise<{ name: string; definition: ServiceDefinition }> {
   let mod: Record<string, unknown>;
+  await registerTypeScript();
   try {
     mod = (await import(`${pathToFileURL(file).href}?build=${Date.now()}-${++loads}`)) as Record<string, unknown>;
   } catch (err) {
