@@ -55,6 +55,12 @@ export interface ErrorDetail {
   message: string;
 }
 
+/**
+ * Marks a BentoError of any copy of this module: a CommonJS project's service.ts requires its own copy of the
+ * package (tsx compiles the ESM build for require), so `instanceof` alone would take its errors for bugs.
+ */
+const BRAND = Symbol.for('bento-ts.BentoError');
+
 export class BentoError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
@@ -73,9 +79,10 @@ export class BentoError extends Error {
     return { error: this.message, code: this.code, details: this.details };
   }
 }
+(BentoError.prototype as unknown as Record<symbol, boolean>)[BRAND] = true;
 
 export function isBentoError(err: unknown): err is BentoError {
-  return err instanceof BentoError;
+  return err instanceof BentoError || (typeof err === 'object' && err !== null && (err as { [BRAND]?: unknown })[BRAND] === true);
 }
 
 // File-system mistakes a user can make (a path they gave), by Node's error code: one readable line, exit 1.

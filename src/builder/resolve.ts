@@ -90,6 +90,10 @@ async function loadService(projectDir: string, file: string, exportName: string 
   } catch (err) {
     throw serviceLoadError(err, file, projectDir);
   }
+  // A CommonJS module (a project without "type": "module") may come as its module.exports under `default`
+  // only, when Node cannot list its names: its exports are looked for there too.
+  const cjs = mod.default;
+  if (cjs !== null && typeof cjs === 'object' && !isServiceDefinition(cjs)) mod = { ...(cjs as Record<string, unknown>), ...mod };
   const exported = Object.keys(mod).filter((k) => isServiceDefinition(mod[k])).sort(compareBytes);
   const shown = path.relative(projectDir, file) || path.basename(file);
   if (exportName === undefined) {

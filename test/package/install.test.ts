@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { bento } from '../kit/cli.js';
-import { PROJECT, spawnServer } from '../kit/bento.js';
+import { PROJECT, spawnServer, waitForStatus } from '../kit/bento.js';
 import { freePort } from '../kit/ports.js';
 import { tempDir } from '../kit/project.js';
 import { classifierReference, treeClassifierOnnx } from '../kit/onnx-fixtures.js';
@@ -51,6 +51,26 @@ export const svc = service({
           const [label, p] = Object.entries(m).reduce((a, b) => (b[1] > a[1] ? b : a));
           return { label, p };
         });
+      },
+    }),
+  },
+});
+`;
+
+// npm init's default: a project without "type": "module", whose service.ts is CommonJS and requires its own
+// copy of the package (tsx compiles the ESM build for require): its handler's BentoError must still be a 400.
+const CJS_SERVICE = `import { api, service, BentoError } from 'bento-ts/sdk';
+
+export const svc = service({
+  name: 'plain',
+  models: { kind: 'kinds:latest' },
+  apis: {
+    double: api({
+      input: { type: 'array', items: { type: 'number' } },
+      output: { type: 'array', items: { type: 'number' } },
+      handler: async (xs: number[]) => {
+        if (xs.some((x) => x < 0)) throw new BentoError('INVALID_INPUT', 'no negative numbers');
+        return xs.map((x) => 2 * x);
       },
     }),
   },
@@ -155,4 +175,29 @@ t.test('npm pack → install into a fresh project → its own service trains, bu
   t.equal(out.refusedCode, 'INVALID_INPUT', "the handler's own BentoError reaches the client with its code");
   t.equal(out.v2.id, 'r1', 'V2 echoes the id');
   t.same(out.v2.outputs.map((o) => [o.name, o.datatype, o.shape, o.data]), [['output_label', 'BYTES', [2], ['small', 'medium']]], 'V2 answers the selected output');
+
+  // A CommonJS project beside it (its own package.json without "type"), served from its sources — where the
+  // CLI's copy of the package meets the service's — and built.
+  const plain = path.join(app, 'plain');
+  await fs.mkdir(plain);
+  await fs.writeFile(path.join(plain, 'package.json'), JSON.stringify({ name: 'plain', version: '1.0.0' }));
+  await fs.writeFile(path.join(plain, 'service.ts'), CJS_SERVICE);
+  await fs.writeFile(path.join(plain, 'bentofile.yaml'), 'service: service.ts:svc\n');
+  const plainPort = await freePort();
+  const dev = await spawnServer(process.execPath, [bin, 'serve', '.', '--port', String(plainPort), '--host', '127.0.0.1'], { BENTO_HOME: app }, plain);
+  t.teardown(async () => {
+    dev.child.kill('SIGTERM');
+    await dev.exited;
+  });
+  await waitForStatus(`http://127.0.0.1:${plainPort}/readyz`);
+  const post = async (body: unknown): Promise<[number, unknown]> => {
+    const r = await fetch(`http://127.0.0.1:${plainPort}/double`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return [r.status, await r.json()];
+  };
+  t.same(await post([1, 2]), [200, [2, 4]], 'a CommonJS service.ts is served from its sources');
+  const [status, refusal] = await post([1, -2]);
+  t.same([status, (refusal as { code?: string }).code], [400, 'INVALID_INPUT'], "its handler's BentoError, from its own copy of the package, is a 400");
+  const plainBuilt = await bento(['build'], { home: app, bin, cwd: plain });
+  t.equal(plainBuilt.code, 0, plainBuilt.stderr);
+  t.match(plainBuilt.stdout, /^plain:[0-9a-f]{16}$/m, 'and built');
 });
