@@ -111,5 +111,8 @@ t.test('new data → retrain → gate → bento → promoted into the running se
   t.equal(JSON.stringify((await alone(`${server.url}/predict`, 'POST', records)).body), before, 'rolled back: the first answers again');
 
   server.child.kill('SIGTERM');
-  t.same(await server.exited, { code: 0, signal: null });
+  // (what the server said of its end, when it does not end cleanly: its warnings and errors, and stderr)
+  const exit = await server.exited;
+  const said = server.logs.filter((l) => Number(l.level) >= 40).slice(-10);
+  t.same(exit, { code: 0, signal: null }, `a clean shutdown after the promotion and the rollback; ${JSON.stringify(said)} ${server.stderr().slice(-2000)}`);
 });
