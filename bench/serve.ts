@@ -143,12 +143,11 @@ export async function run(): Promise<void> {
       rates.e2e.push(e2e);
       rates.ratio.push(e2e / raw);
     }
-    const mid = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     await pool.close();
-    const r2 = mid(rates.ratio);
+    const r2 = percentile(rates.ratio, 50);
     console.log('\n2. one 10 000-record request');
-    line('onnxruntime in-process on the server\'s core (baseline)', `${fmt(mid(rates.raw))} rows/s`);
-    line('POST /predict end to end (HTTP, JSON, validation)', `${fmt(mid(rates.e2e))} rows/s`);
+    line('onnxruntime in-process on the server\'s core (baseline)', `${fmt(percentile(rates.raw, 50))} rows/s`);
+    line('POST /predict end to end (HTTP, JSON, validation)', `${fmt(percentile(rates.e2e, 50))} rows/s`);
     line('ratio (median of rounds)', fmt(r2, 2), `rounds ${rates.ratio.map((v) => fmt(v, 2)).join(', ')}; bar ≥ 0.5: ${verdict(r2 >= 0.5)}`);
     }
 

@@ -56,8 +56,9 @@ export interface ErrorDetail {
 }
 
 /**
- * Marks a BentoError of any copy of this module: a CommonJS project's service.ts requires its own copy of the
- * package (tsx compiles the ESM build for require), so `instanceof` alone would take its errors for bugs.
+ * Marks a BentoError of any copy of this module (on the prototype: every instance, of this copy or another):
+ * a CommonJS project's service.ts requires its own copy of the package (tsx compiles the ESM build for
+ * require), where `instanceof` would take its errors for bugs.
  */
 const BRAND = Symbol.for('bento-ts.BentoError');
 
@@ -82,7 +83,7 @@ export class BentoError extends Error {
 (BentoError.prototype as unknown as Record<symbol, boolean>)[BRAND] = true;
 
 export function isBentoError(err: unknown): err is BentoError {
-  return err instanceof BentoError || (typeof err === 'object' && err !== null && (err as { [BRAND]?: unknown })[BRAND] === true);
+  return typeof err === 'object' && err !== null && (err as { [BRAND]?: unknown })[BRAND] === true;
 }
 
 // File-system mistakes a user can make (a path they gave), by Node's error code: one readable line, exit 1.

@@ -10,6 +10,7 @@ import path from 'node:path';
 import t from 'tap';
 import { bento } from '../kit/cli.js';
 import { PROJECT, spawnServer, waitForStatus } from '../kit/bento.js';
+import { alone } from '../kit/http.js';
 import { freePort } from '../kit/ports.js';
 import { tempDir } from '../kit/project.js';
 import { classifierReference, treeClassifierOnnx } from '../kit/onnx-fixtures.js';
@@ -190,13 +191,10 @@ t.test('npm pack → install into a fresh project → its own service trains, bu
     await dev.exited;
   });
   await waitForStatus(`http://127.0.0.1:${plainPort}/readyz`);
-  const post = async (body: unknown): Promise<[number, unknown]> => {
-    const r = await fetch(`http://127.0.0.1:${plainPort}/double`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    return [r.status, await r.json()];
-  };
-  t.same(await post([1, 2]), [200, [2, 4]], 'a CommonJS service.ts is served from its sources');
-  const [status, refusal] = await post([1, -2]);
-  t.same([status, (refusal as { code?: string }).code], [400, 'INVALID_INPUT'], "its handler's BentoError, from its own copy of the package, is a 400");
+  const doubled = await alone(`http://127.0.0.1:${plainPort}/double`, 'POST', [1, 2]);
+  t.same([doubled.status, doubled.body], [200, [2, 4]], 'a CommonJS service.ts is served from its sources');
+  const refused = await alone(`http://127.0.0.1:${plainPort}/double`, 'POST', [1, -2]);
+  t.same([refused.status, refused.body.code], [400, 'INVALID_INPUT'], "its handler's BentoError, from its own copy of the package, is a 400");
   const plainBuilt = await bento(['build'], { home: app, bin, cwd: plain });
   t.equal(plainBuilt.code, 0, plainBuilt.stderr);
   t.match(plainBuilt.stdout, /^plain:[0-9a-f]{16}$/m, 'and built');
