@@ -203,7 +203,9 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
     dealer.close();
     for (const w of workers()) {
       if (members.get(w.id)?.role === 'discarded') continue;
-      if (w.isConnected()) w.send({ type: SHUTDOWN });
+      // A channel can close between the check and the write (a retired worker finishing its drain): the
+      // error comes to the callback, instead of an unhandled EPIPE that ended this process with exit 1.
+      if (w.isConnected()) w.send({ type: SHUTDOWN }, (err: Error | null) => void (err && w.process.kill('SIGTERM')));
       else w.process.kill('SIGTERM');
     }
     if (workers().length === 0) process.exit(failedExit ? 1 : 0);
