@@ -9,6 +9,7 @@ import cluster, { type Worker } from 'node:cluster';
 import client from 'prom-client';
 import type { ServiceMetrics } from '../http/metrics.js';
 import { mergeByApi, type WindowSnapshot } from '../monitoring/window.js';
+import { sendToPrimary, sendToWorker } from './ipc-send.js';
 import { logLine } from './log.js';
 
 const GET = 'bento:metrics:get';
@@ -54,8 +55,8 @@ export function answerPrimary(metrics: ServiceMetrics): void {
   process.on('message', (msg: Message) => {
     if (msg?.type !== COLLECT) return;
     void metrics.registry.getMetricsAsJSON().then(
-      (json) => process.send?.({ type: JSON_REPLY, id: msg.id, metrics: json, windows: ownWindows() }),
-      () => process.send?.({ type: JSON_REPLY, id: msg.id, metrics: [], windows: ownWindows() }),
+      (json) => sendToPrimary({ type: JSON_REPLY, id: msg.id, metrics: json, windows: ownWindows() }),
+      () => sendToPrimary({ type: JSON_REPLY, id: msg.id, metrics: [], windows: ownWindows() }),
     );
   });
 }
@@ -89,7 +90,11 @@ export function clusterScrape(): Promise<ClusterScrape> {
       clearTimeout(timer);
       resolve(scrape);
     });
-    process.send?.({ type: GET, id });
+    sendToPrimary({ type: GET, id }, (err) => {
+      if (!waiting.delete(id)) return;
+      clearTimeout(timer);
+      reject(new Error(`the cluster primary cannot be asked for metrics: ${err.message}`));
+    });
   });
 }
 
@@ -118,7 +123,7 @@ export function serveWorkers(workers: () => Worker[], own?: () => Promise<Metric
       const text = all.then((ps) => (ps.length ? client.AggregatorRegistry.aggregate(ps).metrics() : ''));
       text
         .then((t) => {
-          if (worker.isConnected()) worker.send({ type: TEXT_REPLY, id: msg.id, text: t, windows: mergeByApi(windows) });
+          sendToWorker(worker, { type: TEXT_REPLY, id: msg.id, text: t, windows: mergeByApi(windows) });
         })
         // The primary must outlive a scrape it cannot sum (the asking worker's scrape then times out).
         .catch((err: unknown) => logLine('error', `cannot sum the workers' metrics: ${(err as Error)?.message ?? String(err)}`));
@@ -135,7 +140,8 @@ export function serveWorkers(workers: () => Worker[], own?: () => Promise<Metric
     };
     const timer = setTimeout(c.done, TIMEOUT_MS);
     collections.set(id, c);
-    for (const w of live) w.send({ type: COLLECT, id });
+    // A worker that cannot be asked (its channel closed since the filter) is not waited for.
+    for (const w of live) sendToWorker(w, { type: COLLECT, id }, () => c.pending.delete(w.id) && c.pending.size === 0 && c.done());
     if (live.length === 0) c.done();
   });
 }

@@ -9,6 +9,7 @@ import cluster, { type Worker } from 'node:cluster';
 import net from 'node:net';
 import { serveWorkers } from './cluster-metrics.js';
 import { Dealer, TAKEN } from './dealer.js';
+import { sendToWorker } from './ipc-send.js';
 import { listenError } from './listen-error.js';
 import { logLine } from './log.js';
 import { removeServing } from './serving-file.js';
@@ -72,8 +73,8 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
     if (retiringNow && !retiringNow.isDead()) return;
     retiringNow = toRetire.shift();
     if (!retiringNow) return;
-    if (retiringNow.isConnected()) retiringNow.send({ type: RETIRE });
-    else retiringNow.process.kill('SIGTERM');
+    const retiring = retiringNow;
+    sendToWorker(retiring, { type: RETIRE }, () => retiring.process.kill('SIGTERM'));
   };
   const workers = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
   const withRole = (role: Member['role']): Worker[] => workers().filter((w) => members.get(w.id)?.role === role);
@@ -203,10 +204,7 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
     dealer.close();
     for (const w of workers()) {
       if (members.get(w.id)?.role === 'discarded') continue;
-      // A channel can close between the check and the write (a retired worker finishing its drain): the
-      // error comes to the callback, instead of an unhandled EPIPE that ended this process with exit 1.
-      if (w.isConnected()) w.send({ type: SHUTDOWN }, (err: Error | null) => void (err && w.process.kill('SIGTERM')));
-      else w.process.kill('SIGTERM');
+      sendToWorker(w, { type: SHUTDOWN }, () => w.process.kill('SIGTERM'));
     }
     if (workers().length === 0) process.exit(failedExit ? 1 : 0);
     const force = setTimeout(() => {

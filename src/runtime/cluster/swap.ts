@@ -17,6 +17,7 @@ import client from 'prom-client';
 import { locateBento } from '../../bento/locate.js';
 import { BentoError, fromThrown } from '../../errors.js';
 import { metricPrefix } from '../http/metrics.js';
+import { sendToWorker } from './ipc-send.js';
 import { relativeChange, type GoldenResult, type GoldenSample } from './golden.js';
 import { logLine } from './log.js';
 import { takePromotionRequest, writeServing, type PromotionOutcome, type PromotionRequest, type ServingRecord } from './serving-file.js';
@@ -88,7 +89,10 @@ function askGolden(w: Worker, samples?: GoldenSample[]): Promise<GoldenResult> {
     };
     cluster.on('message', onMessage);
     cluster.on('exit', onExit);
-    w.send({ type: GOLDEN, id, ...(samples ? { samples } : {}) });
+    sendToWorker(w, { type: GOLDEN, id, ...(samples ? { samples } : {}) }, (err) => {
+      done();
+      reject(new Error(`worker ${w.process.pid} cannot be asked for the golden check: ${err.message}`));
+    });
   });
 }
 askGolden.seq = 0;

@@ -18,6 +18,7 @@ import type { FastifyInstance } from 'fastify';
 import { answerPrimary } from './cluster-metrics.js';
 import { CONNECTION, TAKEN } from './dealer.js';
 import { runGolden, warmUp, type GoldenSample } from './golden.js';
+import { sendToPrimary } from './ipc-send.js';
 import { listenError } from './listen-error.js';
 
 export const READY = 'bento:ready';
@@ -56,7 +57,7 @@ export async function runWorker(app: FastifyInstance, opts: WorkerOptions): Prom
   const drain = (why: string): void => {
     if (draining) return;
     draining = true;
-    if (inCluster) send({ type: DRAINING }); // the primary deals no more connections here
+    if (inCluster) sendToPrimary({ type: DRAINING }); // the primary deals no more connections here
     // The drain first, the log lines after.
     app.bento.readiness.state = 'stopping';
     const force = setTimeout(() => {
@@ -84,7 +85,7 @@ export async function runWorker(app: FastifyInstance, opts: WorkerOptions): Prom
   const retire = (): void => {
     if (retiring || draining) return;
     retiring = true;
-    send({ type: DRAINING }); // no new connections; /readyz stays 200 for the clients still here
+    sendToPrimary({ type: DRAINING }); // no new connections; /readyz stays 200 for the clients still here
     app.log.info('retiring after a promotion: handing the clients over to the new workers');
     const started = Date.now();
     const sweep = setInterval(() => {
@@ -116,7 +117,7 @@ export async function runWorker(app: FastifyInstance, opts: WorkerOptions): Prom
             }
             return r;
           })
-          .then((r) => send({ type: GOLDEN_RESULT, id: msg.id, ...r }));
+          .then((r) => sendToPrimary({ type: GOLDEN_RESULT, id: msg.id, ...r }));
       }
     });
     // The primary is gone: nobody will replace or stop us; drain and leave.
@@ -152,7 +153,7 @@ export async function runWorker(app: FastifyInstance, opts: WorkerOptions): Prom
       tracked.set(socket, { inflight: 0, last: Date.now() });
       socket.once('close', () => tracked.delete(socket));
       adopt(app.server, socket);
-      send({ type: TAKEN, id: msg.id });
+      sendToPrimary({ type: TAKEN, id: msg.id });
     });
     app.log.info(`${opts.label} worker taking connections from the primary`);
   } else {
@@ -167,7 +168,7 @@ export async function runWorker(app: FastifyInstance, opts: WorkerOptions): Prom
   app.bento.loaded.then(
     () => {
       app.log.info(`${opts.label} ready: models loaded and warmed`);
-      if (inCluster) send({ type: READY });
+      if (inCluster) sendToPrimary({ type: READY });
     },
     () => {
       // Logged by createServer; a process that cannot serve its models must not linger.
@@ -187,8 +188,4 @@ function adopt(server: Server, socket: Socket): void {
   (socket as unknown as { _server: Server })._server = server;
   server.emit('connection', socket);
   socket.resume();
-}
-
-function send(msg: object): void {
-  if (process.connected) process.send?.(msg);
 }
