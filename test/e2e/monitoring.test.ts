@@ -17,12 +17,21 @@ const CLI = path.join(ROOT, 'bin/bento.mjs');
 const P = 'BENTOML_activities_model_';
 const WINDOW = 500;
 
-/** Waits for a scrape that began after now (bounded): what Prometheus answers next includes everything sent. */
+/**
+ * Waits for a scrape that began after now, then for every rule group to have evaluated after that scrape
+ * was seen (bounded): what Prometheus answers next, recorded series included, covers everything sent. A
+ * CI run once read a recording rule evaluated just before the scrape it waited for.
+ */
 async function scrapedAfterNow(prom: BundlePrometheus): Promise<void> {
   const now = Date.now() / 1000;
   await until('a scrape after the traffic', 20_000, async () => {
     const [s] = await prom.query('timestamp(up{job="bentoml"})');
     return s && s.value > now + 1 ? true : undefined;
+  });
+  const seen = Date.now();
+  await until('the rules evaluated after that scrape', 20_000, async () => {
+    const { groups } = await prom.api<{ groups: Array<{ name: string; lastEvaluation: string }> }>('rules');
+    return groups.length > 0 && groups.every((g) => Date.parse(g.lastEvaluation) > seen) ? true : undefined;
   });
 }
 
