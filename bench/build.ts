@@ -19,11 +19,11 @@ import { onnxruntimeFiles } from '../src/builder/onnxruntime-files.js';
 import { listSources } from '../src/builder/sources.js';
 import { getModel } from '../src/models/model-store.js';
 import { makeModel } from '../test/kit/model.js';
+import { median } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.argv[2] ?? 5);
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 async function time(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   await fn();

@@ -34,13 +34,13 @@ import { compileSchema, createAjv } from '../src/runtime/http/validation.js';
 import { DEFAULT_MAX_REQUEST_SIZE } from '../src/sdk/settings.js';
 import { Pool } from 'undici';
 import { pinned, pinSelf } from './serve-load.js';
+import { median } from './stats.js';
 
 const N = 10_000;
 const RUNS = 8;
 const ROUNDS = 5;
 const fmt = (x: number, d = 0): string => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const line = (label: string, value: string, bar = ''): void => console.log(`${label.padEnd(50)} ${value}${bar ? `   (${bar})` : ''}`);
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** The request bodies of the same rows in each format. */
 export function bodies(records: Array<Record<string, unknown>>): { csv: string; columns: string; records: string } {

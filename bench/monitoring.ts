@@ -26,15 +26,11 @@ import { preprocessed, randomForest, randomRecords, writeModel } from '../test/k
 import { addReferenceToBento, withReference } from '../test/runtime/monitoring/reference-kit.js';
 import { svc } from './serve-monitoring-service.js';
 import { HAS_TASKSET, HAS_WRK, maxThroughput, pinned, pinSelf } from './serve-load.js';
+import { median } from './stats.js';
 
 const fmt = (x: number, d = 0): string => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const line = (label: string, value: string, bar = ''): void => console.log(`${label.padEnd(48)} ${value}${bar ? `   (${bar})` : ''}`);
 const verdict = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
-/** The median of the figures that are numbers (a failed run gives NaN). */
-const median = (xs: number[]): number => {
-  const ok = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-  return ok[Math.floor(ok.length / 2)] ?? NaN;
-};
 /** The payload log's sample rate (BENCH_PAYLOAD_RATE, default 1: every request). */
 const RATE = process.env.BENCH_PAYLOAD_RATE ?? '1';
 

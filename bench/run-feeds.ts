@@ -11,12 +11,12 @@ import { loadSession, type Ort } from '../src/onnx/session.js';
 import { forestToOnnx } from '../src/onnx/write.js';
 import { mlpOnnx, treeClassifierOnnx } from '../test/kit/onnx-fixtures.js';
 import { randomForest } from '../test/kit/model.js';
+import { median } from './stats.js';
 
 let seed = 11;
 const rand = (): number => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296) * 2 - 1;
 const matrix = (r: number, c: number): number[][] => Array.from({ length: r }, () => Array.from({ length: c }, rand));
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 /** Median time of each variant and median ratio to the first, over rounds that alternate them (after a warm-up). */
 async function compare(variants: Array<() => Promise<unknown>>, rounds = 7, minMs = 100): Promise<Array<{ ms: number; ratio: number }>> {

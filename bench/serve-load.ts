@@ -116,13 +116,6 @@ function run(cmd: string, args: string[]): Promise<string> {
   });
 }
 
-/** The p-th percentile (0-100) of `xs`. */
-export function percentile(xs: number[], p: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-}
-
 /** Resident memory of a process, in MB (Linux /proc). */
 export function rssMB(pid: number): number {
   const r = spawnSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8' });

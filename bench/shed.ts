@@ -8,6 +8,7 @@
  */
 import { BentoError } from '../src/errors.js';
 import { ShedError } from '../src/runtime/batching/batcher.js';
+import { median } from './stats.js';
 
 const N = 20_000;
 const ROUNDS = 5;
@@ -33,7 +34,6 @@ export async function run(): Promise<void> {
   await perError(withStack);
   const rows: Array<{ shed: number; stack: number; chain: number }> = [];
   for (let r = 0; r < ROUNDS; r++) rows.push({ chain: await perError(none), shed: await perError(shed), stack: await perError(withStack) });
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const chain = median(rows.map((r) => r.chain));
   const shedUs = median(rows.map((r) => r.shed)) - chain;
   const stackUs = median(rows.map((r) => r.stack)) - chain;

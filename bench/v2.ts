@@ -13,10 +13,10 @@ import { makeBento, spawnServer, waitForStatus, type Served } from '../test/kit/
 import { FEATURES, preprocessed, randomForest, randomRecords } from '../test/kit/model.js';
 import { svc } from '../test/kit/service.js';
 import { maxThroughput, pinned, pinSelf } from './serve-load.js';
+import { median } from './stats.js';
 
 const fmt = (x: number, d = 0): string => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const line = (label: string, value: string): void => console.log(`${label.padEnd(52)} ${value}`);
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** The V2 request for records (as the rows API would preprocess them), with flat row-major data. */
 function v2Body(records: Array<Record<string, unknown>>): string {
