@@ -6,7 +6,8 @@
  *      (bar: ≥ 0.85);
  *   2. one 10 000-record request end to end (an undici pool, the body as bytes), rows/s, vs onnxruntime's own
  *      rows/s in-process on the server's core, in alternating rounds (bar: ≥ 0.5);
- *   3. cold start: `bento serve <bento>` until /readyz answers 200 (bar: < 1 s);
+ *   3. cold start: `bento serve <bento>` until /readyz answers 200 (bar: < 1 s), through the installed package
+ *      and through this checkout's CLI (TypeScript run by tsx), beside the bento's entry with no CLI;
  *   4. 3× the sustainable load for 20 s: 5xx other than 503, p99 of the answered requests
  *      (bar: ≤ max_latency_ms + 50 ms), and the worker's memory before and after;
  *   5. faults, on `--production --workers 2` over both cores: 1 400 connections holding unfinished uploads
@@ -18,15 +19,18 @@
  * the service's own, to see what a larger batch does under overload.
  */
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Pool } from 'undici';
 import { freePort } from '../test/kit/ports.js';
+import { packAndInstall } from '../test/kit/installed-package.js';
 import { makeBento, PROJECT, setApiSettings, spawnServer, waitForStatus, type Served } from '../test/kit/bento.js';
 import { preprocessed, randomForest, randomRecords } from '../test/kit/model.js';
 import { svc } from '../test/kit/service.js';
-import { atRate, HAS_TASKSET, HAS_WRK, maxThroughput, peakRssMB, percentile, pinned, pinSelf, rssMB, slowClients, unpinned } from './serve-load.js';
+import { atRate, HAS_TASKSET, HAS_WRK, maxThroughput, peakRssMB, pinned, pinSelf, rssMB, slowClients, unpinned } from './serve-load.js';
+import { median, percentile } from './stats.js';
 
 const fmt = (x: number, d = 0): string => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -47,18 +51,45 @@ app.listen({ port: 0, host: '127.0.0.1' }).then((url) => console.log(JSON.string
   return spawnServer(cmd, args);
 }
 
-async function coldStart(args: (port: number) => string[]): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const port = await freePort();
-    const t0 = performance.now();
-    const child = spawn(process.execPath, args(port), { stdio: 'ignore' });
-    await waitForStatus(`http://127.0.0.1:${port}/readyz`);
-    times.push(performance.now() - t0);
-    child.kill('SIGTERM');
-    await new Promise((r) => child.on('exit', r));
+/** One start of `node ...args(port)` until its /readyz answers 200, in ms. */
+async function coldStart(args: (port: number) => string[]): Promise<number> {
+  const port = await freePort();
+  const t0 = performance.now();
+  const child = spawn(process.execPath, args(port), { stdio: 'ignore' });
+  await waitForStatus(`http://127.0.0.1:${port}/readyz`);
+  const ms = performance.now() - t0;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.on('exit', r));
+  return ms;
+}
+
+/**
+ * 3. Cold start until /readyz answers 200: `bento serve <bento>` through the package as a user installs it
+ * (compiled JavaScript; packed and installed into a temp project first), through this checkout's CLI (its
+ * TypeScript run by tsx) and `node <bento>/src/service.cjs` with no CLI; five rounds, the three alternating.
+ */
+async function coldStarts(bentoDir: string, entry: string): Promise<void> {
+  const flags = (port: number): string[] => ['--port', String(port), '--host', '127.0.0.1'];
+  const variants: Array<{ label: string; args: (port: number) => string[]; bar: boolean }> = [];
+  const work = mkdtempSync(path.join(os.tmpdir(), 'bento-bench-pack-'));
+  try {
+    const installed = await packAndInstall(work);
+    if (installed.ok) variants.push({ label: 'bento serve <bento>, installed package', args: (port) => [installed.bin, 'serve', bentoDir, ...flags(port)], bar: true });
+    else console.log(`\n(the installed package is left out: npm ${installed.step} failed${installed.offline ? ', the registry unreachable' : `: ${installed.out.slice(-200)}`})`);
+    variants.push(
+      { label: 'bento serve <bento>, this checkout (tsx)', args: (port) => [path.join(PROJECT, 'bin', 'bento.mjs'), 'serve', bentoDir, ...flags(port)], bar: true },
+      { label: 'node <bento>/src/service.cjs', args: (port) => [entry, ...flags(port)], bar: false },
+    );
+    const times = variants.map((): number[] => []);
+    for (let round = 0; round < 5; round++) for (const [i, v] of variants.entries()) times[i]!.push(await coldStart(v.args));
+    console.log('\n3. cold start until /readyz is 200 (median of 5, the variants alternating)');
+    for (const [i, v] of variants.entries()) {
+      const mid = median(times[i]!);
+      line(v.label, `${fmt(mid)} ms (min ${fmt(Math.min(...times[i]!))}, max ${fmt(Math.max(...times[i]!))})`, v.bar ? `bar < 1000 ms: ${verdict(mid < 1000)}` : '');
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
-  return times.sort((a, b) => a - b);
 }
 
 const PARTS = new Set((process.env.BENCH_SERVE_PARTS ?? 'throughput,bulk,overload,cold,faults').split(','));
@@ -170,15 +201,7 @@ export async function run(): Promise<void> {
     }
     await stop(s);
 
-    // 3. cold start
-    if (PARTS.has('cold')) {
-    const cli = path.join(PROJECT, 'bin', 'bento.mjs');
-    const viaCli = await coldStart((port) => [cli, 'serve', bento.dir, '--port', String(port), '--host', '127.0.0.1']);
-    const direct = await coldStart((port) => [entry, '--port', String(port), '--host', '127.0.0.1']);
-    console.log('\n3. cold start until /readyz is 200 (median of 5)');
-    line('bento serve <bento>', `${fmt(viaCli[2]!)} ms (min ${fmt(viaCli[0]!)}, max ${fmt(viaCli[4]!)})`, `bar < 1000 ms: ${verdict(viaCli[2]! < 1000)}`);
-    line('node <bento>/src/service.cjs', `${fmt(direct[2]!)} ms`);
-    }
+    if (PARTS.has('cold')) await coldStarts(bento.dir, entry);
     if (PARTS.has('faults')) await faults(entry, one);
   } finally {
     rmSync(bento.dir, { recursive: true, force: true });
@@ -258,9 +281,9 @@ async function faults(entry: string, one: string): Promise<void> {
         times.push(performance.now() - t0);
         status = r.status;
       }
-      const median = times.sort((a, b) => a - b)[1]!;
-      worst = Math.max(worst, median);
-      line(`${label}: status, median of 3`, `${status}, ${fmt(median, 0)} ms`);
+      const mid = median(times);
+      worst = Math.max(worst, mid);
+      line(`${label}: status, median of 3`, `${status}, ${fmt(mid, 0)} ms`);
     }
     const t0 = performance.now();
     await Promise.all(

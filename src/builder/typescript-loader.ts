@@ -8,9 +8,18 @@
  */
 let registered: Promise<void> | undefined;
 
+/** True when this process imports TypeScript through a loader hook (a checkout, or once registered). */
+export function typeScriptLoaded(): boolean {
+  return runsAsTypeScript() || registered !== undefined;
+}
+
+function runsAsTypeScript(): boolean {
+  return new URL(import.meta.url).pathname.endsWith('.ts');
+}
+
 /** Resolves once a project's `.ts`/`.mts`/`.cts` modules can be imported (at once when they already can). */
 export function registerTypeScript(): Promise<void> {
-  if (new URL(import.meta.url).pathname.endsWith('.ts')) return Promise.resolve();
+  if (runsAsTypeScript()) return Promise.resolve();
   return (registered ??= (async () => {
     const [esm, cjs] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
     esm.register();

@@ -4,7 +4,6 @@
 // classifier (ZipMap probabilities, string labels) → build → serve → typed client calls of a rows API and of
 // a handler API over the classifier, and a KServe V2 infer request, through the installed `bento` bin, plus a
 // type check of the project against the package's declarations.
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
@@ -12,16 +11,9 @@ import { bento } from '../kit/cli.js';
 import { PROJECT, spawnServer, waitForStatus } from '../kit/bento.js';
 import { alone } from '../kit/http.js';
 import { freePort } from '../kit/ports.js';
+import { packAndInstall, run } from '../kit/installed-package.js';
 import { tempDir } from '../kit/project.js';
 import { classifierReference, treeClassifierOnnx } from '../kit/onnx-fixtures.js';
-
-function run(cmd: string, args: string[], cwd: string, timeout = 300_000): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { cwd, timeout, env: { ...process.env, NODE_OPTIONS: '' }, maxBuffer: 32 << 20 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` }),
-    );
-  });
-}
 
 const SERVICE = `import { api, service, BentoError } from 'bento-ts/sdk';
 import { recordsToRows, type Records } from 'bento-ts';
@@ -102,26 +94,20 @@ await client.close();
 
 t.test('npm pack → install into a fresh project → its own service trains, builds, serves and answers the typed client', { timeout: 600_000 }, async (t) => {
   const work = await tempDir(t, 'bento-pack-');
-  const packed = await run('npm', ['pack', '--pack-destination', work], PROJECT);
-  t.equal(packed.code, 0, 'npm pack (prepack compiles dist/)');
-  const tarball = path.join(work, 'bento-ts-0.1.0.tgz');
-  const listing = await run('tar', ['-tzf', tarball], work);
-  t.match(listing.out, /package\/dist\/index\.js/, 'compiled JavaScript');
-  t.match(listing.out, /package\/dist\/client\/index\.d\.ts/, 'type declarations');
-  t.notMatch(listing.out, /package\/src\/|package\/test\//, 'no sources or tests');
-
-  const app = path.join(work, 'app');
-  await fs.mkdir(app);
-  const pkg = JSON.parse(await fs.readFile(path.join(PROJECT, 'package.json'), 'utf8')) as { allowScripts: unknown };
-  await fs.writeFile(path.join(app, 'package.json'), JSON.stringify({ name: 'my-app', version: '1.0.0', type: 'module', private: true, allowScripts: pkg.allowScripts }));
-  // Every tarball is in npm's cache after `npm ci`: only the registry's metadata may be fetched.
-  const installed = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], app, 480_000);
-  if (installed.code !== 0 && /ENOTFOUND|ETIMEDOUT|EAI_AGAIN|ENOTCACHED/.test(installed.out)) {
-    t.comment(`skipped: npm could not reach the registry for the dependencies' metadata: ${installed.out.split('\n').find((l) => /ERR|error/.test(l))}`);
+  const got = await packAndInstall(work);
+  if (!got.ok && got.offline) {
+    t.comment(`skipped: npm could not reach the registry for the dependencies' metadata: ${got.out.split('\n').find((l) => /ERR|error/.test(l))}`);
     return;
   }
-  t.equal(installed.code, 0, `npm install of the tarball ${installed.out.slice(-400)}`);
-  const bin = path.join(app, 'node_modules', 'bento-ts', 'bin', 'bento.mjs');
+  if (!got.ok) {
+    t.fail(`npm ${got.step} failed: ${got.out.slice(-400)}`, { step: got.step });
+    return;
+  }
+  const { tarball, app, bin } = got;
+  const listing = await run('tar', ['-tzf', tarball], work);
+  t.match(listing.out, /package\/dist\/index\.js/, 'compiled JavaScript (prepack compiles dist/)');
+  t.match(listing.out, /package\/dist\/client\/index\.d\.ts/, 'type declarations');
+  t.notMatch(listing.out, /package\/src\/|package\/test\//, 'no sources or tests');
 
   const rows = ['rooms,area,age,price'];
   for (let i = 0; i < 200; i++) {
@@ -151,8 +137,9 @@ t.test('npm pack → install into a fresh project → its own service trains, bu
   t.match(built.stdout, /^houses:[0-9a-f]{16}$/m);
 
   const port = await freePort();
-  const served = await spawnServer(process.execPath, [bin, 'serve', 'houses:latest', '--port', String(port), '--host', '127.0.0.1'], { BENTO_HOME: app }, app);
-  // SIGTERM: the CLI forwards it to the bento's process (a SIGKILL would orphan that one).
+  // An installed CLI runs the bento in its own process (no second Node start), here as a production primary.
+  const served = await spawnServer(process.execPath, [bin, 'serve', 'houses:latest', '--production', '--workers', '1', '--port', String(port), '--host', '127.0.0.1'], { BENTO_HOME: app }, app);
+  // SIGTERM, so the primary stops its worker (a SIGKILL would orphan that one).
   t.teardown(async () => {
     served.child.kill('SIGTERM');
     await served.exited;
@@ -176,6 +163,8 @@ t.test('npm pack → install into a fresh project → its own service trains, bu
   t.equal(out.refusedCode, 'INVALID_INPUT', "the handler's own BentoError reaches the client with its code");
   t.equal(out.v2.id, 'r1', 'V2 echoes the id');
   t.same(out.v2.outputs.map((o) => [o.name, o.datatype, o.shape, o.data]), [['output_label', 'BYTES', [2], ['small', 'medium']]], 'V2 answers the selected output');
+  served.child.kill('SIGTERM');
+  t.same(await served.exited, { code: 0, signal: null }, 'SIGTERM: the server drains its worker and exits 0');
 
   // A CommonJS project beside it (its own package.json without "type"), served from its sources — where the
   // CLI's copy of the package meets the service's — and built.

@@ -7,10 +7,11 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { BENTO_INFO_FILE } from '../../bento/bento-info.js';
 import { locateBento } from '../../bento/locate.js';
+import { typeScriptLoaded } from '../../builder/typescript-loader.js';
 import { BentoError, isBentoError } from '../../errors.js';
 import { resolveFlags, type ServeFlags } from '../../runtime/args.js';
 import { bentoHome, projectRoot } from '../../store/home.js';
-import { runForwarding } from '../child.js';
+import { runEntryHere, runForwarding } from '../child.js';
 import type { Command } from '../command.js';
 
 /** `service` is `FILE[:EXPORT]` relative to the project folder, when one file of it was named. */
@@ -113,7 +114,8 @@ export const serve: Command = {
       const given = positionals[0];
       if (given !== undefined && !isDir(path.resolve(given))) process.env.BENTO_SERVE_TAG = given;
       process.env.BENTO_HOME = bentoHome();
-      return runForwarding([target.entry, ...childFlags(values)]);
+      // A process with tsx's hooks (a checkout) starts the bento in a child of its own, without them.
+      return typeScriptLoaded() ? runForwarding([target.entry, ...childFlags(values)]) : runEntryHere(target.entry, childFlags(values));
     }
     if (flags.reload) {
       const cli = process.argv[1]!;
