@@ -4,8 +4,8 @@
  * meets a closing one (EPIPE) to the send's callback when there is one, and otherwise as an `'error'` event
  * on the process object, which nothing listens to: an uncaught exception. A check of `isConnected()` first
  * does not prevent it, since a worker finishing its drain can close the channel between the check and
- * the write. Every send here passes a callback, and the failure goes to `onFail` (or is dropped: the
- * other side is gone, and the message with it).
+ * the write; nor is one needed, since Node checks the channel itself. Every send here passes a callback,
+ * and the failure goes to `onFail` (or is dropped: the other side is gone, and the message with it).
  */
 import type { Worker } from 'node:cluster';
 
@@ -13,10 +13,6 @@ export type SendFailure = (err: Error) => void;
 
 /** Primary side: sends `msg` to one worker. */
 export function sendToWorker(worker: Worker, msg: object, onFail?: SendFailure): void {
-  if (!worker.isConnected()) {
-    onFail?.(closed());
-    return;
-  }
   worker.send(msg as never, (err: Error | null) => {
     if (err) onFail?.(err);
   });
@@ -24,16 +20,7 @@ export function sendToWorker(worker: Worker, msg: object, onFail?: SendFailure):
 
 /** Worker side: sends `msg` to the primary (nothing when this process has no primary). */
 export function sendToPrimary(msg: object, onFail?: SendFailure): void {
-  if (!process.send) return;
-  if (!process.connected) {
-    onFail?.(closed());
-    return;
-  }
-  process.send(msg, undefined, undefined, (err: Error | null) => {
+  process.send?.(msg, undefined, undefined, (err: Error | null) => {
     if (err) onFail?.(err);
   });
-}
-
-function closed(): Error {
-  return Object.assign(new Error('the IPC channel is closed'), { code: 'ERR_IPC_CHANNEL_CLOSED' });
 }
