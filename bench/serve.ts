@@ -175,10 +175,10 @@ export async function run(): Promise<void> {
       rates.ratio.push(e2e / raw);
     }
     await pool.close();
-    const r2 = percentile(rates.ratio, 50);
+    const r2 = median(rates.ratio);
     console.log('\n2. one 10 000-record request');
-    line('onnxruntime in-process on the server\'s core (baseline)', `${fmt(percentile(rates.raw, 50))} rows/s`);
-    line('POST /predict end to end (HTTP, JSON, validation)', `${fmt(percentile(rates.e2e, 50))} rows/s`);
+    line('onnxruntime in-process on the server\'s core (baseline)', `${fmt(median(rates.raw))} rows/s`);
+    line('POST /predict end to end (HTTP, JSON, validation)', `${fmt(median(rates.e2e))} rows/s`);
     line('ratio (median of rounds)', fmt(r2, 2), `rounds ${rates.ratio.map((v) => fmt(v, 2)).join(', ')}; bar ≥ 0.5: ${verdict(r2 >= 0.5)}`);
     }
 
