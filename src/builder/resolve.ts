@@ -9,6 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BentoError, isBentoError } from '../errors.js';
 import { isServiceDefinition, type ServiceDefinition } from '../sdk/index.js';
+import { checkApiSchema } from '../sdk/json-schema.js';
 import { compareBytes } from '../store/digest.js';
 import type { ModelInfo } from '../models/model-info.js';
 import { checkModelBytes } from '../models/model-check.js';
@@ -179,6 +180,13 @@ function checkRowsApis(svc: ServiceDefinition, models: ResolvedModel[]): Resolve
   return models;
 }
 
+/** Every API's input and output schema is JSON Schema the server can compile (the server no longer checks). */
+function checkSchemas(svc: ServiceDefinition): void {
+  for (const [name, def] of Object.entries(svc.apis)) {
+    for (const key of ['input', 'output'] as const) checkApiSchema(def[key], `service "${svc.name}", api "${name}": ${key} schema`);
+  }
+}
+
 function dockerEnv(env: Record<string, string> | string[] | undefined): Record<string, string> {
   if (!env) return {};
   if (!Array.isArray(env)) return { ...env };
@@ -207,6 +215,7 @@ export async function resolveBuild(opts: ResolveOptions): Promise<ResolvedBuild>
     throw new BentoError('BAD_CONFIG', `${label}: /service: file not found: ${rel}`, [{ path: '/service', message: `no file ${file}` }]);
   }
   const { name: exportName, definition } = await loadService(projectDir, file, wanted, where);
+  checkSchemas(definition);
   const description = await readDescription(projectDir, config.description, definition.description ?? '', label);
   return {
     projectDir,

@@ -95,3 +95,36 @@ t.test('user mistakes are one line naming what and where, and a non-zero exit', 
   t.equal(format.code, 1);
   t.match(format.stderr, /^BAD_ARGUMENT: --format "rar"/);
 });
+
+t.test('an API schema that is not JSON Schema is refused by bento build and bento serve ., naming the API and the place; nothing is stored', async (t) => {
+  const home = await tempHome(t);
+  const dir = await tempDir(t);
+  const sdk = JSON.stringify(path.join(ROOT, 'src/sdk/index.js'));
+  const preprocess = JSON.stringify(path.join(ROOT, 'src/pipeline/preprocess.js'));
+  const service = (input: string): string =>
+    `import { api, service } from ${sdk};\nimport { recordsToRows } from ${preprocess};\n` +
+    `export const svc = service({ name: 'bad_schema', models: { regressor: 'activities_regressor:latest' }, apis: {\n` +
+    `  predict: api({ input: ${input}, output: { type: 'array', items: { type: 'number' } }, preprocess: recordsToRows('regressor') }),\n} });\n`;
+  await fs.writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'p', private: true, type: 'module' }));
+  await fs.writeFile(path.join(dir, 'bentofile.yaml'), 'service: service.ts:svc\n');
+
+  // A misspelt type, deep in the items: the place is a pointer into the schema, the allowed values listed.
+  await fs.writeFile(path.join(dir, 'service.ts'), service(`{ type: 'array', items: { type: 'object', properties: { 'Distance (km)': { type: 'nmber' } } } }`));
+  const typeLine = /^BAD_CONFIG: service "bad_schema", api "predict": input schema at \/items\/properties\/Distance \(km\)\/type: must be one of "array", "boolean", "integer", "null", "number", "object", "string" \(the schema is not valid JSON Schema 2020-12\)\n$/;
+  const build = await bento(['build', '--project', dir], { home });
+  t.equal(build.code, 1);
+  t.match(build.stderr, typeLine, 'bento build: one line');
+  t.equal(build.stdout, '');
+  const serve = await bento(['serve', '.', '--port', '0'], { home, cwd: dir });
+  t.equal(serve.code, 1);
+  t.match(serve.stderr, typeLine, 'bento serve .: the same line, before anything listens');
+
+  // What only compiling finds: a reference that leads nowhere.
+  await fs.writeFile(path.join(dir, 'service.ts'), service(`{ type: 'array', items: { $ref: '#/$defs/record' } }`));
+  const ref = await bento(['build', '--project', dir], { home });
+  t.equal(ref.code, 1);
+  t.match(ref.stderr, /^BAD_CONFIG: service "bad_schema", api "predict": input schema: can't resolve reference #\/\$defs\/record from id #\n$/);
+
+  const list = await bento(['list', '-o', 'json'], { home });
+  t.same(JSON.parse(list.stdout), [], 'no bento was stored');
+});

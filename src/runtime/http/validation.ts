@@ -2,13 +2,10 @@
  * Request validation with ajv (JSON Schema 2020-12, no type coercion: "12" is not a number), and the
  * conversion of ajv's errors into the `details` of an INVALID_INPUT answer.
  */
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
+import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { ErrorDetail } from '../../errors.js';
 import type { JSONSchema } from '../../sdk/index.js';
-
-// A CommonJS default export seen from ESM (tsx) and from an esbuild CJS bundle alike.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as FormatsPlugin;
+import { makeAjv } from '../../sdk/json-schema.js';
 
 /** Most details listed in one answer; a 10 000-record body with a bad column would otherwise list 10 000. */
 export const MAX_DETAILS = 50;
@@ -21,16 +18,13 @@ export interface Validators {
   all: Ajv2020;
 }
 
+/**
+ * The validators of a server. Schemas are not checked against JSON Schema's meta-schema here: the service's
+ * were checked when it was resolved for the build or for `bento serve .` (sdk/json-schema.ts), the server's own
+ * are constants, and compiling the meta-schema was ~100 ms of every start.
+ */
 export function createAjv(): Validators {
-  const make = (allErrors: boolean): Ajv2020 => {
-    // The all-errors instance compiles only item schemas of schemas the first one has already checked against
-    // JSON Schema's meta-schema (compileSchema): checking them again compiled the meta-schema a second time,
-    // ~30 ms of every start.
-    const ajv = new Ajv2020({ allErrors, validateSchema: !allErrors, strict: false, coerceTypes: false, useDefaults: false, allowUnionTypes: true });
-    addFormats(ajv);
-    return ajv;
-  };
-  return { first: make(false), all: make(true) };
+  return { first: makeAjv({ allErrors: false, checkSchemas: false }), all: makeAjv({ allErrors: true, checkSchemas: false }) };
 }
 
 /** An item with more members than this is reported by its first error only (its full list could be huge). */
