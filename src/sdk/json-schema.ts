@@ -43,6 +43,7 @@ function pointer(e: ErrorObject): string {
  * enclosing `anyOf` that failed because of it), and there the most specific message (an enum's allowed values).
  */
 function mainError(errors: readonly ErrorObject[]): { path: string; message: string } {
+  if (errors.length === 0) return { path: '/', message: 'is not valid' };
   const deepest = Math.max(...errors.map((e) => e.instancePath.length));
   const here = errors.filter((e) => e.instancePath.length === deepest);
   const e = here.find((x) => x.keyword === 'enum') ?? here[0]!;
